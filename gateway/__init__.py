@@ -1,0 +1,1 @@
+"""cartgraph gateway: app, config, store registry, CLI."""

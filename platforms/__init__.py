@@ -1,0 +1,1 @@
+"""cartgraph platform adapters: the contract, shared HTTP code and one package per platform."""

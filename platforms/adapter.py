@@ -1,0 +1,157 @@
+"""The adapter contract every platform package implements, and the spec it registers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
+
+from platforms.canonical import (
+    InventoryLevel,
+    Location,
+    Order,
+    OrderStatus,
+    Platform,
+    Product,
+    Variant,
+)
+
+if TYPE_CHECKING:
+    import aiohttp
+
+    from platforms.sandbox_kit import Sandbox
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class RateLimitSettings:
+    """A leaky bucket: `capacity` requests, draining `leak_per_second`."""
+
+    capacity: float
+    leak_per_second: float
+
+
+@dataclass(frozen=True)
+class StoreConnection:
+    """Everything a client needs to talk to one store. Secrets stay out of repr."""
+
+    store_id: str
+    platform: Platform
+    base_url: str
+    name: str
+    currency_code: str = "USD"
+    api_version: str | None = None
+    credentials: Mapping[str, str] = field(default_factory=dict, repr=False)
+    options: Mapping[str, str] = field(default_factory=dict)
+    rate_limit: RateLimitSettings | None = None
+    timeout_seconds: float = 30.0
+    max_attempts: int = 5
+
+
+@dataclass(frozen=True)
+class OrderQuery:
+    """Filters for listing orders. Results come newest `updated_at` first."""
+
+    updated_after: datetime | None = None
+    created_after: datetime | None = None
+    status: OrderStatus | None = None
+
+
+@dataclass(frozen=True)
+class ProductQuery:
+    """Filters for listing products. Results come newest `updated_at` first."""
+
+    updated_after: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """One upstream page; `next_cursor` is the platform position of the next page, opaque."""
+
+    items: list[T]
+    next_cursor: str | None
+
+
+@dataclass(frozen=True)
+class VariantKey:
+    """A variant to load; `product_external_id` is a hint that lets platforms batch by parent."""
+
+    external_id: str
+    product_external_id: str | None = None
+
+
+@dataclass(frozen=True)
+class VariantBatch:
+    """Variants found (missing keys absent) plus the parent products fetched on the way."""
+
+    variants: Mapping[str, Variant]
+    products: Mapping[str, Product]
+
+
+class PlatformClient(Protocol):
+    """Live reads from one store. One instance per store connection.
+
+    Batch methods return a mapping that simply lacks ids the platform does not have:
+    a missing id is `None` for that key, never an error for the whole batch.
+    """
+
+    connection: StoreConnection
+    max_page_size: int
+
+    async def list_orders(
+        self, query: OrderQuery, *, cursor: str | None, limit: int
+    ) -> Page[Order]:
+        """One page of orders, newest `updated_at` first."""
+        ...
+
+    async def list_products(
+        self, query: ProductQuery, *, cursor: str | None, limit: int
+    ) -> Page[Product]:
+        """One page of products, newest `updated_at` first."""
+        ...
+
+    async def get_orders(self, ids: Sequence[str]) -> Mapping[str, Order]:
+        """Orders by external id, in as few requests as the platform allows."""
+        ...
+
+    async def get_products(self, ids: Sequence[str]) -> Mapping[str, Product]:
+        """Products by external id, in as few requests as the platform allows."""
+        ...
+
+    async def get_variants(self, keys: Sequence[VariantKey]) -> VariantBatch:
+        """Variants by external id, plus the parent products fetched on the way."""
+        ...
+
+    async def get_inventory_levels(
+        self, inventory_item_ids: Sequence[str]
+    ) -> Mapping[str, list[InventoryLevel]]:
+        """Inventory levels at every location, keyed by inventory item id."""
+        ...
+
+    async def list_locations(self) -> list[Location]:
+        """Every location of the store."""
+        ...
+
+    async def aclose(self) -> None:
+        """Release connections."""
+        ...
+
+
+ClientFactory = Callable[["StoreConnection", "aiohttp.ClientSession | None"], PlatformClient]
+SandboxFactory = Callable[..., "Sandbox"]
+
+
+@dataclass(frozen=True)
+class PlatformSpec:
+    """What a platform package registers: how to build its client and its sandbox."""
+
+    platform: Platform
+    display_name: str
+    required_credentials: tuple[str, ...]
+    create_client: ClientFactory
+    create_sandbox: SandboxFactory
+    default_api_version: str | None = None
+    default_rate_limit: RateLimitSettings | None = None
+    notes: Mapping[str, str] = field(default_factory=dict)

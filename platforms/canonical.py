@@ -1,0 +1,264 @@
+"""The canonical commerce model every platform maps into: strict pydantic v2, immutable."""
+
+from __future__ import annotations
+
+import enum
+from decimal import Decimal
+from typing import Annotated, Any
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+
+from platforms.ids import Kind, encode_id
+
+
+class Platform(enum.StrEnum):
+    """Commerce platforms cartgraph speaks to."""
+
+    SHOPIFY = "shopify"
+    WOOCOMMERCE = "woocommerce"
+    MAGENTO = "magento"
+
+
+class _Model(BaseModel):
+    # strict: mapping code must hand over exact types (Decimal, aware datetime),
+    # so a sloppy mapper fails loudly in tests instead of leaking strings to clients.
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
+
+
+CurrencyCode = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
+
+
+class Money(_Model):
+    """An exact amount in one currency."""
+
+    amount: Decimal
+    currency_code: CurrencyCode
+
+
+class CustomField(_Model):
+    """A custom field: Shopify metafield, WooCommerce meta_data, Magento custom_attribute."""
+
+    namespace: str | None = None
+    key: str
+    value: Any = None
+
+
+class Address(_Model):
+    """A postal address as the platform holds it."""
+
+    first_name: str | None = None
+    last_name: str | None = None
+    company: str | None = None
+    address1: str | None = None
+    address2: str | None = None
+    city: str | None = None
+    province: str | None = None
+    province_code: str | None = None
+    postal_code: str | None = None
+    country: str | None = None
+    country_code: str | None = None
+    phone: str | None = None
+
+
+class Entity(_Model):
+    """Fields every canonical object carries."""
+
+    kind: Kind
+    store_id: str
+    platform: Platform
+    external_id: str
+    custom_fields: tuple[CustomField, ...] = ()
+    raw: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("raw", mode="before")
+    @classmethod
+    def _raw_is_dict(cls, value: Any) -> Any:
+        return {} if value is None else value
+
+    @property
+    def global_id(self) -> str:
+        """Opaque GraphQL id that decodes back to (store, kind, external id)."""
+        return encode_id(self.store_id, self.kind, self.external_id)
+
+
+class Location(Entity):
+    """A place stock is held: Shopify location, Magento MSI source, WooCommerce's single store."""
+
+    kind: Kind = Kind.LOCATION
+    name: str
+    active: bool = True
+    address: Address | None = None
+
+
+class OrderStatus(enum.StrEnum):
+    """Overall lifecycle state of an order."""
+
+    OPEN = "OPEN"
+    CLOSED = "CLOSED"
+    CANCELLED = "CANCELLED"
+    UNKNOWN = "UNKNOWN"
+
+
+class FinancialStatus(enum.StrEnum):
+    """Payment state of an order."""
+
+    PENDING = "PENDING"
+    AUTHORIZED = "AUTHORIZED"
+    PARTIALLY_PAID = "PARTIALLY_PAID"
+    PAID = "PAID"
+    PARTIALLY_REFUNDED = "PARTIALLY_REFUNDED"
+    REFUNDED = "REFUNDED"
+    VOIDED = "VOIDED"
+    UNKNOWN = "UNKNOWN"
+
+
+class FulfillmentStatus(enum.StrEnum):
+    """Shipping state of an order."""
+
+    UNFULFILLED = "UNFULFILLED"
+    PARTIALLY_FULFILLED = "PARTIALLY_FULFILLED"
+    FULFILLED = "FULFILLED"
+    RESTOCKED = "RESTOCKED"
+    UNKNOWN = "UNKNOWN"
+
+
+class TaxLine(_Model):
+    """One tax applied to an order or line."""
+
+    title: str
+    rate: Decimal | None = None
+    amount: Money
+
+
+class DiscountLine(_Model):
+    """A discount applied to an order (code or automatic)."""
+
+    code: str | None = None
+    kind: str | None = None
+    amount: Money
+
+
+class ShippingLine(_Model):
+    """A shipping method charged on an order."""
+
+    title: str
+    code: str | None = None
+    amount: Money
+
+
+class LineItem(_Model):
+    """One purchased line of an order."""
+
+    external_id: str
+    title: str
+    quantity: int
+    unit_price: Money
+    total_discount: Money | None = None
+    sku: str | None = None
+    variant_external_id: str | None = None
+    product_external_id: str | None = None
+
+
+class Order(Entity):
+    """A customer order."""
+
+    kind: Kind = Kind.ORDER
+    number: str
+    created_at: AwareDatetime
+    updated_at: AwareDatetime
+    cancelled_at: AwareDatetime | None = None
+    status: OrderStatus = OrderStatus.UNKNOWN
+    financial_status: FinancialStatus = FinancialStatus.UNKNOWN
+    fulfillment_status: FulfillmentStatus = FulfillmentStatus.UNKNOWN
+    currency_code: CurrencyCode
+    email: str | None = None
+    subtotal_price: Money
+    total_tax: Money
+    total_shipping: Money
+    total_discounts: Money
+    total_price: Money
+    line_items: tuple[LineItem, ...] = ()
+    tax_lines: tuple[TaxLine, ...] = ()
+    discounts: tuple[DiscountLine, ...] = ()
+    shipping_lines: tuple[ShippingLine, ...] = ()
+    billing_address: Address | None = None
+    shipping_address: Address | None = None
+    customer_external_id: str | None = None
+
+
+class ProductStatus(enum.StrEnum):
+    """Publication state of a product."""
+
+    ACTIVE = "ACTIVE"
+    DRAFT = "DRAFT"
+    ARCHIVED = "ARCHIVED"
+    UNKNOWN = "UNKNOWN"
+
+
+class ProductOption(_Model):
+    """A product option such as Size, with its values."""
+
+    name: str
+    values: tuple[str, ...] = ()
+
+
+class Variant(Entity):
+    """A purchasable variant (SKU) of a product."""
+
+    kind: Kind = Kind.VARIANT
+    product_external_id: str
+    title: str
+    sku: str | None = None
+    barcode: str | None = None
+    price: Money
+    compare_at_price: Money | None = None
+    inventory_item_id: str | None = None
+    option_values: tuple[str, ...] = ()
+    position: int | None = None
+    created_at: AwareDatetime | None = None
+    updated_at: AwareDatetime | None = None
+
+
+class Product(Entity):
+    """A catalogue product with its variants."""
+
+    kind: Kind = Kind.PRODUCT
+    title: str
+    handle: str | None = None
+    status: ProductStatus = ProductStatus.UNKNOWN
+    vendor: str | None = None
+    product_type: str | None = None
+    tags: tuple[str, ...] = ()
+    options: tuple[ProductOption, ...] = ()
+    variants: tuple[Variant, ...] = ()
+    created_at: AwareDatetime | None = None
+    updated_at: AwareDatetime | None = None
+
+
+class InventoryLevel(Entity):
+    """Stock of one inventory item (variant) at one location.
+
+    `external_id` is "<inventory_item_id>:<location_external_id>".
+    """
+
+    kind: Kind = Kind.INVENTORY_LEVEL
+    inventory_item_id: str
+    location_external_id: str
+    available: int | None = None
+    updated_at: AwareDatetime | None = None
+
+
+class Store(_Model):
+    """A configured store connection, as clients may see it (never credentials)."""
+
+    id: str
+    platform: Platform
+    name: str
+    base_url: str
+    currency_code: CurrencyCode
+    api_version: str | None = None
+
+    @property
+    def global_id(self) -> str:
+        """Opaque GraphQL id of the store."""
+        return encode_id(self.id, Kind.STORE, self.id)

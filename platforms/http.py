@@ -1,0 +1,236 @@
+"""Shared HTTP transport: one per store, composing authenticator, limiter, retry and classifier."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import aiohttp
+import orjson
+from multidict import CIMultiDictProxy
+
+from platforms.adapter import StoreConnection
+from platforms.errors import (
+    CartgraphError,
+    PayloadError,
+    RateLimitedError,
+    RetryableError,
+    UpstreamConnectionError,
+    UpstreamTimeoutError,
+)
+from platforms.ratelimit import LeakyBucket
+
+log = logging.getLogger("cartgraph.http")
+
+Params = Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class Request:
+    """One upstream request as the transport will send it."""
+
+    method: str
+    url: str
+    params: dict[str, str] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)
+    json: Any = None
+
+
+@dataclass(frozen=True)
+class Response:
+    """One upstream response, body already read."""
+
+    status: int
+    headers: CIMultiDictProxy[str]
+    body: bytes
+    url: str
+
+    def json(self) -> Any:
+        """The body parsed as JSON; a PayloadError (not a crash) if it is not JSON."""
+        try:
+            return orjson.loads(self.body) if self.body else None
+        except orjson.JSONDecodeError as exc:
+            raise PayloadError(f"Response from {self.url.split('?')[0]} is not JSON") from exc
+
+
+@dataclass(frozen=True)
+class CallContext:
+    """Who is calling what, for errors and logs."""
+
+    store_id: str
+    platform: str
+    operation: str
+    external_id: str | None = None
+
+
+class Authenticator(Protocol):
+    """Adds credentials to a request (headers, query signature, ...)."""
+
+    def apply(self, request: Request) -> Request:
+        """Return the request with credentials applied."""
+        ...
+
+
+class ErrorClassifier(Protocol):
+    """Turns a non-success response into the right error of the hierarchy."""
+
+    def classify(self, response: Response, ctx: CallContext) -> CartgraphError | None:
+        """None when the response is a success."""
+        ...
+
+
+class UsageObserver(Protocol):
+    """Reads platform rate-limit headers after each response."""
+
+    def observe(self, response: Response, bucket: LeakyBucket) -> None:
+        """Correct the bucket from the platform's own numbers."""
+        ...
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Capped exponential backoff with full jitter; Retry-After wins when given."""
+
+    max_attempts: int = 5
+    base_delay: float = 0.2
+    max_delay: float = 10.0
+
+    def delay(self, attempt: int, error: CartgraphError) -> float:
+        """Seconds to wait before attempt `attempt + 1`."""
+        if error.retry_after is not None:
+            return min(max(error.retry_after, 0.0), self.max_delay * 6)
+        ceiling = min(self.max_delay, self.base_delay * (2 ** (attempt - 1)))
+        return random.uniform(ceiling / 2, ceiling)
+
+
+class HttpTransport:
+    """Sends requests for one store: limit, authenticate, send, classify, retry."""
+
+    def __init__(
+        self,
+        connection: StoreConnection,
+        *,
+        authenticator: Authenticator,
+        classifier: ErrorClassifier,
+        bucket: LeakyBucket | None = None,
+        usage_observer: UsageObserver | None = None,
+        retry: RetryPolicy | None = None,
+        session: aiohttp.ClientSession | None = None,
+    ) -> None:
+        self.connection = connection
+        self.authenticator = authenticator
+        self.classifier = classifier
+        self.bucket = bucket
+        self.usage_observer = usage_observer
+        self.retry = retry or RetryPolicy(max_attempts=connection.max_attempts)
+        self._session = session
+        self._owns_session = session is None
+        self.calls = 0
+
+    def _get_session(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            # one pooled session per store connection: keep-alive across requests.
+            self._session = aiohttp.ClientSession(
+                timeout=aiohttp.ClientTimeout(total=self.connection.timeout_seconds),
+                connector=aiohttp.TCPConnector(limit=32, ttl_dns_cache=300),
+            )
+            self._owns_session = True
+        return self._session
+
+    async def aclose(self) -> None:
+        """Close the session if this transport created it."""
+        if self._owns_session and self._session is not None:
+            await self._session.close()
+
+    async def request(self, request: Request, ctx: CallContext) -> Response:
+        """Send with retries; raise the classified error when attempts run out."""
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                response = await self._send_once(request, ctx, attempt)
+            except RetryableError as error:
+                if attempt >= self.retry.max_attempts:
+                    raise
+                delay = self.retry.delay(attempt, error)
+                if isinstance(error, RateLimitedError) and self.bucket is not None:
+                    self.bucket.penalise(delay)
+                log.warning(
+                    "retrying %s after %s",
+                    ctx.operation,
+                    error.code,
+                    extra=_log_extra(ctx, attempt, status=error.status, delay=round(delay, 3)),
+                )
+                await asyncio.sleep(delay)
+                continue
+            return response
+
+    async def _send_once(self, request: Request, ctx: CallContext, attempt: int) -> Response:
+        if self.bucket is not None:
+            await self.bucket.acquire()
+        signed = self.authenticator.apply(request)
+        self.calls += 1
+        try:
+            async with self._get_session().request(
+                signed.method,
+                signed.url,
+                params=signed.params or None,
+                headers=signed.headers or None,
+                data=orjson.dumps(signed.json) if signed.json is not None else None,
+            ) as raw:
+                body = await raw.read()
+                response = Response(raw.status, raw.headers, body, signed.url)
+        except TimeoutError as exc:
+            raise UpstreamTimeoutError(f"{ctx.operation} timed out", **_error_kwargs(ctx)) from exc
+        except aiohttp.ClientError as exc:
+            raise UpstreamConnectionError(
+                f"{ctx.operation} failed: {type(exc).__name__}", **_error_kwargs(ctx)
+            ) from exc
+        if self.usage_observer is not None and self.bucket is not None:
+            self.usage_observer.observe(response, self.bucket)
+        log.debug(
+            "%s %s -> %s",
+            signed.method,
+            signed.url,
+            response.status,
+            extra=_log_extra(ctx, attempt, status=response.status),
+        )
+        error = self.classifier.classify(response, ctx)
+        if error is not None:
+            raise error
+        return response
+
+
+def _error_kwargs(ctx: CallContext) -> dict[str, Any]:
+    return {
+        "store_id": ctx.store_id,
+        "platform": ctx.platform,
+        "operation": ctx.operation,
+        "external_id": ctx.external_id,
+    }
+
+
+def _log_extra(ctx: CallContext, attempt: int, **more: Any) -> dict[str, Any]:
+    return {
+        "store_id": ctx.store_id,
+        "platform": ctx.platform,
+        "operation": ctx.operation,
+        "external_id": ctx.external_id,
+        "attempt": attempt,
+        **more,
+    }
+
+
+def parse_retry_after(headers: Mapping[str, str]) -> float | None:
+    """Retry-After in seconds (float allowed, as Shopify sends); None if absent or bad."""
+    value = headers.get("Retry-After")
+    if value is None:
+        return None
+    try:
+        return max(float(value), 0.0)
+    except ValueError:
+        return None

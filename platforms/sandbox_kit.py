@@ -1,0 +1,202 @@
+"""Shared machinery for platform sandboxes: call counting, fault injection, throttling, serving."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections import Counter
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from aiohttp import web
+
+from platforms.adapter import StoreConnection
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+ErrorBody = Callable[[int, str], Any]
+
+CONTROL_PREFIX = "/_sandbox"
+
+
+class Sandbox(Protocol):
+    """A local emulator of one platform store's REST API."""
+
+    app: web.Application
+    calls: CallCounter
+    faults: Faults
+
+    def connection(self, store_id: str, base_url: str) -> StoreConnection:
+        """A store connection (with credentials this sandbox accepts) for a served sandbox."""
+        ...
+
+
+@dataclass
+class CallCounter:
+    """Counts API requests by route pattern ("GET /admin/api/{version}/orders.json")."""
+
+    by_route: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def total(self) -> int:
+        """All API requests counted since the last reset."""
+        return sum(self.by_route.values())
+
+    def reset(self) -> None:
+        """Forget what was counted."""
+        self.by_route.clear()
+
+
+@dataclass
+class Faults:
+    """Scripted misbehaviour, consumed one request at a time."""
+
+    statuses: list[int] = field(default_factory=list)
+    drops: int = 0
+    delay_seconds: float = 0.0
+    retry_after: float = 0.2
+
+    def fail_next(self, *statuses: int) -> None:
+        """Answer the next requests with these statuses, in order."""
+        self.statuses.extend(statuses)
+
+    def drop_next(self, count: int) -> None:
+        """Close the connection without an answer on the next `count` requests."""
+        self.drops += count
+
+    def clear(self) -> None:
+        """Back to normal behaviour."""
+        self.statuses.clear()
+        self.drops = 0
+        self.delay_seconds = 0.0
+
+
+class ServerBucket:
+    """The platform's own leaky bucket, as the server enforces it."""
+
+    def __init__(self, capacity: float, leak_per_second: float) -> None:
+        self.capacity = capacity
+        self.leak_per_second = leak_per_second
+        self.level = 0.0
+        self._at = time.monotonic()
+        self.rejected = 0
+
+    def _leak(self) -> None:
+        now = time.monotonic()
+        self.level = max(0.0, self.level - (now - self._at) * self.leak_per_second)
+        self._at = now
+
+    def try_take(self) -> bool:
+        """Count one request; False (and nothing counted) when the bucket is full."""
+        self._leak()
+        if self.level + 1 > self.capacity:
+            self.rejected += 1
+            return False
+        self.level += 1
+        return True
+
+    def seconds_until_free(self) -> float:
+        """How long until one more request fits."""
+        self._leak()
+        return max(0.0, (self.level + 1 - self.capacity) / self.leak_per_second)
+
+    @property
+    def used(self) -> int:
+        """Whole requests in the bucket, as platforms report it."""
+        self._leak()
+        return round(self.level)
+
+
+def counting_middleware(counter: CallCounter) -> Callable[..., Awaitable[web.StreamResponse]]:
+    """Count every API request by its route pattern (control routes excluded)."""
+
+    @web.middleware
+    async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if not request.path.startswith(CONTROL_PREFIX):
+            resource = request.match_info.route.resource
+            pattern = resource.canonical if resource is not None else request.path
+            counter.by_route[f"{request.method} {pattern}"] += 1
+        return await handler(request)
+
+    return middleware
+
+
+def fault_middleware(
+    faults: Faults, error_body: ErrorBody
+) -> Callable[..., Awaitable[web.StreamResponse]]:
+    """Apply scripted faults before the real handler runs."""
+
+    @web.middleware
+    async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if request.path.startswith(CONTROL_PREFIX):
+            return await handler(request)
+        if faults.delay_seconds:
+            await asyncio.sleep(faults.delay_seconds)
+        if faults.drops:
+            faults.drops -= 1
+            if request.transport is not None:
+                request.transport.close()
+            raise ConnectionResetError("sandbox dropped the connection on purpose")
+        if faults.statuses:
+            status = faults.statuses.pop(0)
+            headers = {"Retry-After": f"{faults.retry_after:g}"} if status == 429 else {}
+            return web.json_response(
+                error_body(status, _REASONS.get(status, "Error")), status=status, headers=headers
+            )
+        return await handler(request)
+
+    return middleware
+
+
+_REASONS = {
+    429: (
+        "Exceeded 2 calls per second for api client. "
+        "Reduce request rates to resume uninterrupted service."
+    ),
+    500: "Internal Server Error",
+    502: "Bad Gateway",
+    503: "Service Unavailable",
+    504: "Gateway Timeout",
+    422: "Unprocessable Entity",
+}
+
+
+def add_control_routes(app: web.Application, calls: CallCounter, faults: Faults) -> None:
+    """Routes tests and the benchmark use from other processes; outside the platform's API."""
+
+    async def get_calls(_: web.Request) -> web.Response:
+        return web.json_response({"total": calls.total, "byRoute": dict(calls.by_route)})
+
+    async def reset_calls(_: web.Request) -> web.Response:
+        calls.reset()
+        return web.json_response({"total": 0})
+
+    async def set_faults(request: web.Request) -> web.Response:
+        body = await request.json()
+        faults.clear()
+        faults.fail_next(*[int(s) for s in body.get("fail", [])])
+        faults.drop_next(int(body.get("drop", 0)))
+        faults.delay_seconds = float(body.get("delay", 0.0))
+        return web.json_response({"ok": True})
+
+    app.router.add_get(f"{CONTROL_PREFIX}/calls", get_calls)
+    app.router.add_post(f"{CONTROL_PREFIX}/calls/reset", reset_calls)
+    app.router.add_post(f"{CONTROL_PREFIX}/faults", set_faults)
+
+
+@contextlib.asynccontextmanager
+async def serve(app: web.Application, host: str = "127.0.0.1", port: int = 0) -> AsyncIterator[str]:
+    """Serve `app` on a real socket; yields its base URL ("http://127.0.0.1:PORT")."""
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, host, port)
+    await site.start()
+    server = site._server
+    assert server is not None
+    sockets = getattr(server, "sockets", None) or []
+    bound = sockets[0].getsockname()[1] if sockets else port
+    try:
+        yield f"http://{host}:{bound}"
+    finally:
+        await runner.cleanup()

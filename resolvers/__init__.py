@@ -1,0 +1,1 @@
+"""cartgraph GraphQL layer: Strawberry types, queries and per-request dataloaders."""
