@@ -217,6 +217,9 @@ class Variant(Entity):
     position: int | None = None
     created_at: AwareDatetime | None = None
     updated_at: AwareDatetime | None = None
+    # Platforms that return stock on the variant itself (WooCommerce, Magento's stock_item)
+    # fill this, so inventory costs no extra upstream call; None means "ask for it".
+    inline_inventory: tuple[InventoryLevel, ...] | None = None
 
 
 class Product(Entity):
@@ -262,3 +265,7 @@ class Store(_Model):
     def global_id(self) -> str:
         """Opaque GraphQL id of the store."""
         return encode_id(self.id, Kind.STORE, self.id)
+
+
+Variant.model_rebuild()
+Product.model_rebuild()
