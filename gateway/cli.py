@@ -1,0 +1,88 @@
+"""The `cartgraph` command: serve, demo, export-schema."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+
+from gateway.app import create_app
+from gateway.config import load_config, store_connections
+from gateway.server import running
+from gateway.stores import CacheTTLs, StoreRegistry
+from platforms.errors import ConfigError
+from resolvers.context import Limits
+from resolvers.schema import build_schema
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point; returns the process exit code."""
+    args = _parser().parse_args(argv)
+    logging.basicConfig(
+        level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
+    )
+    try:
+        if args.command == "export-schema":
+            sys.stdout.write(export_schema())
+        elif args.command == "demo":
+            from gateway.demo import run_demo
+
+            asyncio.run(run_demo(args.host, args.port))
+        else:
+            asyncio.run(_serve(args.config, args.host, args.port))
+    except ConfigError as exc:
+        print(f"cartgraph: configuration error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 0
+    return 0
+
+
+def export_schema() -> str:
+    """The SDL that schema.graphql must equal."""
+    return build_schema().as_str() + "\n"
+
+
+async def _serve(config_path: str, host: str | None, port: int | None) -> None:
+    config = load_config(config_path)
+    settings = config.gateway
+    registry = StoreRegistry(
+        store_connections(config),
+        ttls=CacheTTLs(
+            products=config.cache.product_ttl_seconds,
+            locations=config.cache.location_ttl_seconds,
+            max_entries=config.cache.max_entries,
+        ),
+    )
+    limits = Limits(
+        max_page_size=settings.max_page_size, default_page_size=settings.default_page_size
+    )
+    app = create_app(registry, limits=limits, max_depth=settings.max_query_depth)
+    async with running(app, host or settings.host, port or settings.port) as url:
+        logging.getLogger("cartgraph").info(
+            "serving %d stores at %s/graphql", len(registry.store_ids), url
+        )
+        await asyncio.Event().wait()
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="cartgraph", description=__doc__)
+    parser.add_argument(
+        "--log-level", default="info", choices=["debug", "info", "warning", "error"]
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="serve the gateway for the stores in a config file")
+    serve.add_argument("--config", required=True, help="path to cartgraph.toml")
+    serve.add_argument("--host", default=None)
+    serve.add_argument("--port", type=int, default=None)
+    demo = sub.add_parser("demo", help="serve the gateway in front of seeded sandbox stores")
+    demo.add_argument("--host", default="127.0.0.1")
+    demo.add_argument("--port", type=int, default=8000)
+    sub.add_parser("export-schema", help="print the GraphQL SDL")
+    return parser
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,180 @@
+"""Gateway configuration: a TOML file validated at start-up, secrets given by reference."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from platforms.adapter import RateLimitSettings, StoreConnection
+from platforms.canonical import Platform
+from platforms.errors import ConfigError
+from platforms.registry import get_spec
+
+StoreId = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class RateLimitConfig(_Strict):
+    """A per-store override of the platform's default leaky bucket."""
+
+    capacity: float = Field(gt=0)
+    leak_per_second: float = Field(gt=0)
+
+
+class StoreConfig(_Strict):
+    """One store connection as written in the config file."""
+
+    id: StoreId
+    platform: Platform
+    name: str | None = None
+    url: str = Field(pattern=r"^https?://")
+    api_version: str | None = None
+    currency: str = Field(default="USD", pattern=r"^[A-Z]{3}$")
+    credentials: dict[str, str] = Field(default_factory=dict)
+    options: dict[str, str] = Field(default_factory=dict)
+    rate_limit: RateLimitConfig | None = None
+    timeout_seconds: float = Field(default=30.0, gt=0)
+    max_attempts: int = Field(default=5, ge=1, le=20)
+
+    @field_validator("credentials")
+    @classmethod
+    def _references_only(cls, value: dict[str, str]) -> dict[str, str]:
+        for key, ref in value.items():
+            if not ref.startswith(("env:", "file:")):
+                # a literal secret in a config file ends up in git and in backups.
+                raise ValueError(
+                    f"credential {key!r} must be a reference ('env:NAME' or 'file:/path'),"
+                    " not a literal value"
+                )
+        return value
+
+
+class CacheConfig(_Strict):
+    """Short TTL caches for slow-changing reads; 0 turns a cache off."""
+
+    product_ttl_seconds: float = Field(default=0.0, ge=0)
+    location_ttl_seconds: float = Field(default=60.0, ge=0)
+    max_entries: int = Field(default=10_000, ge=1)
+
+
+class GatewaySettings(_Strict):
+    """Server-wide settings."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=0, le=65535)
+    data_dir: str = ".cartgraph"
+    max_page_size: int = Field(default=100, ge=1, le=250)
+    default_page_size: int = Field(default=50, ge=1, le=250)
+    max_query_depth: int = Field(default=12, ge=2)
+
+
+class GatewayConfig(_Strict):
+    """The whole configuration file."""
+
+    gateway: GatewaySettings = Field(default_factory=GatewaySettings)
+    cache: CacheConfig = Field(default_factory=CacheConfig)
+    stores: list[StoreConfig] = Field(default_factory=list)
+
+    @field_validator("stores")
+    @classmethod
+    def _unique_ids(cls, value: list[StoreConfig]) -> list[StoreConfig]:
+        seen: set[str] = set()
+        for store in value:
+            if store.id in seen:
+                raise ValueError(f"store id {store.id!r} is used twice")
+            seen.add(store.id)
+        return value
+
+
+def load_config(path: str | Path) -> GatewayConfig:
+    """Read and validate a config file; ConfigError names the file and the bad key."""
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ConfigError(f"{path}: config file not found") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+    return parse_config(data, source=str(path))
+
+
+def parse_config(data: Mapping[str, Any], *, source: str = "config") -> GatewayConfig:
+    """Validate already-parsed config data."""
+    try:
+        return GatewayConfig.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = _dotted(first["loc"])
+        # pydantic's 'input' may be a credential reference's value: never echo inputs.
+        raise ConfigError(f"{source}: {where}: {first['msg']}") from None
+
+
+def _dotted(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(root)"
+
+
+def resolve_secret(ref: str, *, where: str, environ: Mapping[str, str] | None = None) -> str:
+    """Turn 'env:NAME' or 'file:/path' into the secret; ConfigError says which is missing."""
+    env = os.environ if environ is None else environ
+    kind, _, target = ref.partition(":")
+    if kind == "env":
+        value = env.get(target)
+        if not value:
+            raise ConfigError(f"{where}: environment variable {target} is not set")
+        return value
+    try:
+        return Path(target).read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        raise ConfigError(f"{where}: cannot read secret file {target}") from exc
+
+
+def store_connections(
+    config: GatewayConfig, *, environ: Mapping[str, str] | None = None
+) -> list[StoreConnection]:
+    """Resolve every store's secrets and platform defaults into connections."""
+    return [_connection(i, store, environ) for i, store in enumerate(config.stores)]
+
+
+def _connection(
+    index: int, store: StoreConfig, environ: Mapping[str, str] | None
+) -> StoreConnection:
+    spec = get_spec(store.platform)
+    where = f"stores[{index}]"
+    missing = [k for k in spec.required_credentials if k not in store.credentials]
+    if missing:
+        raise ConfigError(
+            f"{where}.credentials: missing {', '.join(missing)} for {spec.display_name}"
+        )
+    credentials = {
+        key: resolve_secret(ref, where=f"{where}.credentials.{key}", environ=environ)
+        for key, ref in store.credentials.items()
+    }
+    limit = store.rate_limit
+    return StoreConnection(
+        store_id=store.id,
+        platform=store.platform,
+        base_url=store.url.rstrip("/"),
+        name=store.name or store.id,
+        currency_code=store.currency,
+        api_version=store.api_version or spec.default_api_version,
+        credentials=credentials,
+        options=dict(store.options),
+        rate_limit=(
+            RateLimitSettings(limit.capacity, limit.leak_per_second)
+            if limit
+            else spec.default_rate_limit
+        ),
+        timeout_seconds=store.timeout_seconds,
+        max_attempts=store.max_attempts,
+    )

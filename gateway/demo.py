@@ -1,0 +1,61 @@
+"""`cartgraph demo`: one sandbox store per registered platform, the gateway in front of them."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+from collections.abc import AsyncIterator
+
+from gateway.app import create_app
+from gateway.server import running
+from gateway.stores import StoreRegistry
+from platforms.adapter import StoreConnection
+from platforms.registry import all_specs
+from platforms.sandbox_kit import Sandbox, serve
+
+EXAMPLE_QUERY = """{
+  orders(first: 5) {
+    edges { node {
+      number storeId totalPrice { amount currencyCode }
+      lineItems { quantity variant { sku product { title }
+        inventoryLevels { available location { name } } } }
+    } }
+  }
+}"""
+
+
+@contextlib.asynccontextmanager
+async def demo_stores() -> AsyncIterator[tuple[list[StoreConnection], dict[str, Sandbox]]]:
+    """Start one seeded sandbox per platform on free ports; yields their connections."""
+    async with contextlib.AsyncExitStack() as stack:
+        connections: list[StoreConnection] = []
+        sandboxes: dict[str, Sandbox] = {}
+        for spec in all_specs():
+            sandbox = spec.create_sandbox()
+            base_url = await stack.enter_async_context(serve(sandbox.app))
+            store_id = f"demo-{spec.platform.value}"
+            connections.append(sandbox.connection(store_id, base_url))
+            sandboxes[store_id] = sandbox
+        yield connections, sandboxes
+
+
+async def run_demo(host: str, port: int) -> None:
+    """Serve the demo until interrupted."""
+    async with demo_stores() as (connections, _):
+        app = create_app(StoreRegistry(connections))
+        async with running(app, host, port) as url:
+            print(f"cartgraph demo: {len(connections)} sandbox stores behind the gateway")
+            for conn in connections:
+                print(f"  {conn.store_id:<18} {conn.platform.value:<12} {conn.base_url}")
+            print(f"\nGraphiQL: {url}/graphql\n\nTry:\n{EXAMPLE_QUERY}\n\nCtrl+C stops the demo.")
+            await _wait_for_signal()
+
+
+async def _wait_for_signal() -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    await stop.wait()

@@ -1,0 +1,116 @@
+"""GraphQL value types shared by every domain: Money, Address, CustomField, Node, enums."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import TYPE_CHECKING, Annotated, Any, cast
+
+import strawberry
+from strawberry.scalars import JSON
+
+from platforms import canonical as c
+
+if TYPE_CHECKING:
+    from resolvers.stores import Store
+
+PlatformEnum = strawberry.enum(c.Platform, name="Platform", description="A commerce platform.")
+OrderStatusEnum = strawberry.enum(
+    c.OrderStatus, name="OrderStatus", description="Overall lifecycle state of an order."
+)
+FinancialStatusEnum = strawberry.enum(
+    c.FinancialStatus, name="FinancialStatus", description="Payment state of an order."
+)
+FulfillmentStatusEnum = strawberry.enum(
+    c.FulfillmentStatus, name="FulfillmentStatus", description="Shipping state of an order."
+)
+ProductStatusEnum = strawberry.enum(
+    c.ProductStatus, name="ProductStatus", description="Publication state of a product."
+)
+
+
+@strawberry.type(description="An exact amount of money in one currency.")
+class Money:
+    amount: Decimal = strawberry.field(description="The amount, as an exact decimal string.")
+    currency_code: str = strawberry.field(description="ISO 4217 currency code.")
+
+    @classmethod
+    def of(cls, money: c.Money) -> Money:
+        """From the canonical value."""
+        return cls(amount=money.amount, currency_code=money.currency_code)
+
+    @classmethod
+    def maybe(cls, money: c.Money | None) -> Money | None:
+        """From an optional canonical value."""
+        return None if money is None else cls.of(money)
+
+
+@strawberry.type(description="A postal address as the platform holds it.")
+class Address:
+    first_name: str | None = strawberry.field(description="Given name.")
+    last_name: str | None = strawberry.field(description="Family name.")
+    company: str | None = strawberry.field(description="Company name.")
+    address1: str | None = strawberry.field(description="First street line.")
+    address2: str | None = strawberry.field(description="Second street line.")
+    city: str | None = strawberry.field(description="City.")
+    province: str | None = strawberry.field(description="Province, state or region name.")
+    province_code: str | None = strawberry.field(description="Province, state or region code.")
+    postal_code: str | None = strawberry.field(description="Postal or ZIP code.")
+    country: str | None = strawberry.field(description="Country name.")
+    country_code: str | None = strawberry.field(description="ISO 3166-1 alpha-2 country code.")
+    phone: str | None = strawberry.field(description="Phone number.")
+
+    @classmethod
+    def maybe(cls, address: c.Address | None) -> Address | None:
+        """From an optional canonical address."""
+        return None if address is None else cls(**address.model_dump())
+
+
+@strawberry.type(
+    description="A platform custom field: Shopify metafield or note attribute, "
+    "WooCommerce meta_data entry, Magento custom_attribute."
+)
+class CustomField:
+    namespace: str | None = strawberry.field(description="Namespace, where the platform has one.")
+    key: str = strawberry.field(description="Field key.")
+    value: JSON | None = strawberry.field(description="Field value, as the platform holds it.")
+
+    @classmethod
+    def all(cls, fields: tuple[c.CustomField, ...]) -> list[CustomField]:
+        """From canonical custom fields."""
+        return [cls(namespace=f.namespace, key=f.key, value=f.value) for f in fields]
+
+
+@strawberry.interface(description="An object with a global id, fetchable with `node(id:)`.")
+class Node:
+    id: strawberry.ID = strawberry.field(
+        description="Global opaque id; encodes the store, the kind and the platform's own id."
+    )
+
+
+@strawberry.interface(description="Fields every object read from a store carries.")
+class StoreObject(Node):
+    external_id: str = strawberry.field(description="The platform's own id for this object.")
+    store_id: str = strawberry.field(description="Id of the configured store it came from.")
+    platform: PlatformEnum = strawberry.field(description="The platform it came from.")  # type: ignore[valid-type]
+    custom_fields: list[CustomField] = strawberry.field(
+        description="The platform's custom fields on this object."
+    )
+    raw: JSON = strawberry.field(description="The platform payload this object was mapped from.")
+
+    @strawberry.field(description="The store this object belongs to.")
+    def store(self, info: strawberry.Info) -> Annotated[Store, strawberry.lazy("resolvers.stores")]:
+        from resolvers.stores import Store
+
+        return Store.of(info.context.store(self.store_id).store)
+
+
+def entity_fields(entity: c.Entity) -> dict[str, Any]:
+    """The StoreObject fields of a canonical entity, for a type's constructor."""
+    return {
+        "id": strawberry.ID(entity.global_id),
+        "external_id": entity.external_id,
+        "store_id": entity.store_id,
+        "platform": entity.platform,
+        "custom_fields": CustomField.all(entity.custom_fields),
+        "raw": cast(JSON, entity.raw),
+    }

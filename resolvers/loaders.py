@@ -1,0 +1,158 @@
+"""Per-request dataloaders: keys grouped by store, one batch per store, one result per key."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar
+
+from aiodataloader import DataLoader
+
+from platforms.adapter import VariantKey
+from platforms.canonical import InventoryLevel, Location, Order, Product, Variant
+
+if TYPE_CHECKING:
+    from gateway.stores import StoreHandle
+    from resolvers.context import RequestContext
+
+V = TypeVar("V")
+
+
+class StoreKey(NamedTuple):
+    """An object of one store, by its platform id."""
+
+    store_id: str
+    external_id: str
+
+
+class VariantLoadKey(NamedTuple):
+    """A variant to load, plus its parent product when known (lets platforms batch)."""
+
+    store_id: str
+    external_id: str
+    product_external_id: str | None = None
+
+
+class _PerStoreLoader(DataLoader[Any, Any], Generic[V]):
+    """Groups keys by store, fetches each store concurrently, maps results back key by key.
+
+    A store that fails gives its error to its own keys only: the batch never fails as a whole.
+    """
+
+    def __init__(self, ctx: RequestContext) -> None:
+        super().__init__(get_cache_key=lambda key: (key[0], key[1]))
+        self.ctx = ctx
+
+    async def batch_load_fn(self, keys: Sequence[Any]) -> list[V | BaseException | None]:
+        by_store: dict[str, list[str]] = defaultdict(list)
+        for key in keys:
+            by_store[key[0]].append(key[1])
+        stores = list(by_store)
+        outcomes = await asyncio.gather(
+            *(self._fetch_store(sid, list(dict.fromkeys(by_store[sid])), keys) for sid in stores),
+            return_exceptions=True,
+        )
+        found: dict[str, Mapping[str, V] | BaseException] = dict(zip(stores, outcomes, strict=True))
+        return [_pick(found[key[0]], key[1]) for key in keys]
+
+    async def _fetch_store(
+        self, store_id: str, ids: list[str], keys: Sequence[Any]
+    ) -> Mapping[str, V]:
+        handle = self.ctx.store(store_id)
+        return await self.fetch(handle, ids, [k for k in keys if k[0] == store_id])
+
+    async def fetch(self, handle: StoreHandle, ids: list[str], keys: list[Any]) -> Mapping[str, V]:
+        """Fetch one store's objects by external id; missing ids absent."""
+        raise NotImplementedError
+
+
+def _pick(found: Mapping[str, V] | BaseException, external_id: str) -> V | BaseException | None:
+    if isinstance(found, BaseException):
+        return found
+    return found.get(external_id)
+
+
+class OrderByIdLoader(_PerStoreLoader[Order]):
+    """Orders by (store, external id)."""
+
+    async def fetch(
+        self, handle: StoreHandle, ids: list[str], keys: list[Any]
+    ) -> Mapping[str, Order]:
+        return await handle.client.get_orders(ids)
+
+
+class ProductByIdLoader(_PerStoreLoader[Product]):
+    """Products by (store, external id), through the store's product TTL cache."""
+
+    async def fetch(
+        self, handle: StoreHandle, ids: list[str], keys: list[Any]
+    ) -> Mapping[str, Product]:
+        return await handle.products.get_many(ids, handle.client.get_products)
+
+
+class VariantByIdLoader(_PerStoreLoader[Variant]):
+    """Variants by (store, external id[, parent product hint]).
+
+    Parent products fetched on the way prime ProductByIdLoader, and stock that came inline
+    primes InventoryLevelsByInventoryItemLoader, so neither costs another upstream call.
+    """
+
+    async def fetch(
+        self, handle: StoreHandle, ids: list[str], keys: list[Any]
+    ) -> Mapping[str, Variant]:
+        hints = {k[1]: k[2] for k in keys if len(k) > 2 and k[2]}
+        batch = await handle.client.get_variants([VariantKey(i, hints.get(i)) for i in ids])
+        store_id = handle.connection.store_id
+        for product_id, product in batch.products.items():
+            self.ctx.loaders.product.prime(StoreKey(store_id, product_id), product)
+        for variant in batch.variants.values():
+            if variant.inline_inventory is not None and variant.inventory_item_id:
+                self.ctx.loaders.inventory.prime(
+                    StoreKey(store_id, variant.inventory_item_id), list(variant.inline_inventory)
+                )
+        return batch.variants
+
+
+class InventoryLevelsByInventoryItemLoader(_PerStoreLoader[list[InventoryLevel]]):
+    """Inventory levels at every location, by (store, inventory item id)."""
+
+    async def fetch(
+        self, handle: StoreHandle, ids: list[str], keys: list[Any]
+    ) -> Mapping[str, list[InventoryLevel]]:
+        return await handle.client.get_inventory_levels(ids)
+
+
+class LocationByIdLoader(_PerStoreLoader[Location]):
+    """Locations by (store, external id): one locations call per store per request at most.
+
+    The platforms list all locations at once, so later batches of this request reuse the
+    first answer instead of asking again for other ids.
+    """
+
+    def __init__(self, ctx: RequestContext) -> None:
+        super().__init__(ctx)
+        self._by_store: dict[str, asyncio.Future[dict[str, Location]]] = {}
+
+    async def fetch(
+        self, handle: StoreHandle, ids: list[str], keys: list[Any]
+    ) -> Mapping[str, Location]:
+        store_id = handle.connection.store_id
+        if store_id not in self._by_store:
+            self._by_store[store_id] = asyncio.ensure_future(self._all(handle))
+        return await asyncio.shield(self._by_store[store_id])
+
+    @staticmethod
+    async def _all(handle: StoreHandle) -> dict[str, Location]:
+        return {loc.external_id: loc for loc in await handle.list_locations()}
+
+
+class Loaders:
+    """Every dataloader of one request; created per request, never shared."""
+
+    def __init__(self, ctx: RequestContext) -> None:
+        self.order = OrderByIdLoader(ctx)
+        self.product = ProductByIdLoader(ctx)
+        self.variant = VariantByIdLoader(ctx)
+        self.inventory = InventoryLevelsByInventoryItemLoader(ctx)
+        self.location = LocationByIdLoader(ctx)

@@ -1,0 +1,87 @@
+"""The assembled schema: Query root, node lookup, and the extensions that shape errors."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import (
+    MaxAliasesLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    SchemaExtension,
+    ValidationCache,
+)
+
+from platforms.errors import CartgraphError
+from platforms.ids import Kind, decode_id
+from resolvers.common import Node
+from resolvers.inventory import InventoryQueries
+from resolvers.orders import Order, OrderQueries, order_by_id
+from resolvers.products import Product, ProductQueries, Variant, product_by_id, variant_by_id
+from resolvers.stores import StoreQueries
+
+log = logging.getLogger("cartgraph.graphql")
+
+
+@strawberry.type(description="Read the stores' orders, catalogue and stock through one schema.")
+class Query(StoreQueries, OrderQueries, ProductQueries, InventoryQueries):
+    @strawberry.field(description="Any object by its global id; null when it does not exist.")
+    async def node(self, info: strawberry.Info, id: strawberry.ID) -> Node | None:
+        kind = decode_id(str(id)).kind
+        if kind is Kind.ORDER:
+            return await order_by_id(info, id)
+        if kind is Kind.PRODUCT:
+            return await product_by_id(info, id)
+        if kind is Kind.VARIANT:
+            return await variant_by_id(info, id)
+        return None
+
+
+class ErrorShaping(SchemaExtension):
+    """Typed extensions for our errors, per-store partial errors appended, the rest masked."""
+
+    def on_operation(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        if result is None:
+            return
+        errors = [_shape(e) for e in (getattr(result, "errors", None) or [])]
+        context = self.execution_context.context
+        errors.extend(getattr(context, "partial_errors", []))
+        result.errors = errors or None
+
+
+def _shape(error: GraphQLError) -> GraphQLError:
+    original = error.original_error
+    if original is None:  # syntax/validation errors: already safe and useful
+        return error
+    if isinstance(original, CartgraphError):
+        error.extensions = original.extensions()
+        return error
+    # an unexpected exception may carry anything (a URL with a token, a body): never echo it.
+    log.error("unexpected error at %s", error.path, exc_info=original)
+    return GraphQLError(
+        "Internal error", path=error.path, nodes=error.nodes, extensions={"code": "INTERNAL"}
+    )
+
+
+def build_schema(max_depth: int = 12) -> strawberry.federation.Schema:
+    """The federation-ready schema with parser/validation caches and abuse limits."""
+    # factories: a fresh extension per request; strawberry keeps the parse/validation
+    # LRU caches at module level (keyed by maxsize), so they persist across requests.
+    extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
+        ErrorShaping,
+        lambda: ParserCache(maxsize=512),
+        lambda: ValidationCache(maxsize=512),
+        lambda: QueryDepthLimiter(max_depth=max_depth),
+        lambda: MaxAliasesLimiter(max_alias_count=50),
+    ]
+    return strawberry.federation.Schema(
+        query=Query,
+        types=[Order, Product, Variant],
+        federation_version="2.11",
+        extensions=extensions,
+    )

@@ -1,0 +1,93 @@
+"""Shared fixtures: sandboxes on real sockets and the gateway served by uvicorn."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import aiohttp
+import pytest
+
+from gateway.app import create_app
+from gateway.server import running
+from gateway.stores import CacheTTLs, StoreRegistry
+from platforms.adapter import RateLimitSettings, StoreConnection
+from platforms.sandbox_kit import serve
+from platforms.shopify.sandbox import ShopifySandbox
+from resolvers.context import Limits
+
+
+class Gateway:
+    """A running gateway, queried over real HTTP."""
+
+    def __init__(self, url: str, session: aiohttp.ClientSession) -> None:
+        self.url = url
+        self.session = session
+
+    async def query(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        """POST a GraphQL request; returns the whole response body (data and errors)."""
+        async with self.session.post(
+            f"{self.url}/graphql", json={"query": query, "variables": variables or {}}
+        ) as resp:
+            assert resp.status == 200, await resp.text()
+            body: dict[str, Any] = await resp.json()
+            return body
+
+    async def data(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Like query, but fails the test on any GraphQL error."""
+        body = await self.query(query, variables)
+        assert not body.get("errors"), body.get("errors")
+        data: dict[str, Any] = body["data"]
+        return data
+
+
+StartGateway = Callable[..., Awaitable[Gateway]]
+
+
+@pytest.fixture
+async def start_gateway() -> AsyncIterator[StartGateway]:
+    """Start a gateway for some store connections; everything stops at teardown."""
+    async with contextlib.AsyncExitStack() as stack:
+        session = await stack.enter_async_context(aiohttp.ClientSession())
+
+        async def start(
+            connections: list[StoreConnection],
+            *,
+            limits: Limits | None = None,
+            ttls: CacheTTLs | None = None,
+        ) -> Gateway:
+            registry = StoreRegistry(connections, ttls=ttls or CacheTTLs(products=0, locations=0))
+            url = await stack.enter_async_context(running(create_app(registry, limits=limits)))
+            return Gateway(url, session)
+
+        yield start
+
+
+SHOPIFY_STANDARD = RateLimitSettings(40, 2)
+ServeShopify = Callable[..., Awaitable[tuple[ShopifySandbox, StoreConnection]]]
+
+
+@pytest.fixture
+async def serve_shopify() -> AsyncIterator[ServeShopify]:
+    """Serve Shopify sandboxes on real sockets; returns (sandbox, connection) per call."""
+    async with contextlib.AsyncExitStack() as stack:
+
+        async def start(
+            store_id: str = "shop-a",
+            *,
+            seed: int = 1,
+            orders: int = 300,
+            products: int = 80,
+            bucket: RateLimitSettings | None = SHOPIFY_STANDARD,
+            **overrides: Any,
+        ) -> tuple[ShopifySandbox, StoreConnection]:
+            sandbox = ShopifySandbox(seed=seed, orders=orders, products=products, bucket=bucket)
+            url = await stack.enter_async_context(serve(sandbox.app))
+            conn = sandbox.connection(store_id, url)
+            if overrides:
+                conn = dataclasses.replace(conn, **overrides)
+            return sandbox, conn
+
+        yield start
