@@ -11,6 +11,7 @@ from platforms.errors import ConfigError
 # Each module exports SPEC: PlatformSpec. Adding a platform = one line here.
 _MODULES: dict[Platform, str] = {
     Platform.SHOPIFY: "platforms.shopify",
+    Platform.WOOCOMMERCE: "platforms.woocommerce",
 }
 
 

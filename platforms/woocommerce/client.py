@@ -1,0 +1,301 @@
+"""WooCommerce REST v3 client: one per store connection, implementing PlatformClient."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import aiohttp
+
+from platforms.adapter import (
+    OrderQuery,
+    Page,
+    ProductQuery,
+    StoreConnection,
+    VariantBatch,
+    VariantKey,
+)
+from platforms.canonical import InventoryLevel, Location, Order, Platform, Product, Variant
+from platforms.errors import ConfigError, NotFoundError, PayloadError
+from platforms.http import CallContext, HttpTransport, Request, RetryPolicy
+from platforms.ratelimit import LeakyBucket
+from platforms.woocommerce.auth import WooCommerceAuthenticator
+from platforms.woocommerce.classifier import WooCommerceClassifier
+from platforms.woocommerce.mapping_orders import WOO_STATUSES_FOR, map_order
+from platforms.woocommerce.mapping_products import (
+    is_variable,
+    map_product,
+    map_variation,
+    simple_variant,
+    stock_level,
+    store_location,
+)
+from platforms.woocommerce.paginator import MAX_PER_PAGE, PagePaginator
+
+API_PREFIX = "/wp-json/wc/v3"
+Payload = dict[str, Any]
+
+
+def _gmt(value: datetime) -> str:
+    # sent with dates_are_gmt=true, so WooCommerce compares against the *_gmt columns.
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def _numeric(ids: Iterable[str]) -> list[str]:
+    # WooCommerce ids are integers; anything else cannot exist, so it is simply absent.
+    return list(dict.fromkeys(i for i in ids if i.isdigit() and int(i) > 0))
+
+
+def _chunks(ids: Sequence[str], size: int = MAX_PER_PAGE) -> list[list[str]]:
+    return [list(ids[i : i + size]) for i in range(0, len(ids), size)]
+
+
+class WooCommerceClient:
+    """Live reads from one WooCommerce store over REST v3 (`{base_url}/wp-json/wc/v3`).
+
+    Upstream calls per read (V = variable products involved, U = variant/inventory ids
+    given without a parent that are not simple products):
+      list_orders 1 per page; get_orders ceil(n/100);
+      list_products / get_products 1 per page or ceil(n/100), + V (each variable product's
+      variations, which the products endpoint lists only as ids);
+      get_variants ceil(parents/100) + V + U; get_inventory_levels ceil(n/100) + U;
+      list_locations 0 (one synthetic location: core WooCommerce stock is not per place).
+    """
+
+    max_page_size = MAX_PER_PAGE
+
+    def __init__(
+        self,
+        connection: StoreConnection,
+        *,
+        session: aiohttp.ClientSession | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> None:
+        key = connection.credentials.get("consumer_key")
+        secret = connection.credentials.get("consumer_secret")
+        if not key or not secret:
+            raise ConfigError(
+                f"Store {connection.store_id!r} needs credentials consumer_key and consumer_secret"
+            )
+        self.connection = connection
+        self._api = connection.base_url.rstrip("/") + API_PREFIX
+        self._currency = connection.currency_code
+        self._paginator = PagePaginator()
+        bucket = LeakyBucket(connection.rate_limit) if connection.rate_limit else None
+        self._transport = HttpTransport(
+            connection,
+            authenticator=WooCommerceAuthenticator(key, secret),
+            classifier=WooCommerceClassifier(),
+            bucket=bucket,
+            retry=retry,
+            session=session,
+        )
+
+    def __repr__(self) -> str:
+        return f"WooCommerceClient(store_id={self.connection.store_id!r})"
+
+    @property
+    def calls(self) -> int:
+        """Upstream HTTP requests sent so far (retries included)."""
+        return self._transport.calls
+
+    async def aclose(self) -> None:
+        """Release connections."""
+        await self._transport.aclose()
+
+    # --- transport helpers ------------------------------------------------------------
+
+    async def _get(
+        self, path: str, params: dict[str, str], operation: str, external_id: str | None = None
+    ) -> tuple[Any, Mapping[str, str]]:
+        ctx = CallContext(
+            self.connection.store_id, Platform.WOOCOMMERCE.value, operation, external_id
+        )
+        response = await self._transport.request(
+            Request("GET", f"{self._api}/{path}", params=params), ctx
+        )
+        return response.json(), response.headers
+
+    async def _get_list(
+        self, path: str, params: dict[str, str], operation: str
+    ) -> tuple[list[Payload], Mapping[str, str]]:
+        body, headers = await self._get(path, params, operation)
+        if not isinstance(body, list):
+            raise PayloadError(f"WooCommerce {operation} did not return a list")
+        return [item for item in body if isinstance(item, dict)], headers
+
+    async def _get_optional(self, path: str, operation: str, external_id: str) -> Payload | None:
+        try:
+            body, _ = await self._get(path, {}, operation, external_id)
+        except NotFoundError:
+            return None
+        return body if isinstance(body, dict) else None
+
+    async def _by_ids(self, resource: str, ids: Sequence[str], operation: str) -> list[Payload]:
+        """`{resource}?include=..&per_page=100`, one call per 100 ids, run concurrently."""
+        chunks = _chunks(_numeric(ids))
+        results = await asyncio.gather(
+            *(
+                self._get_list(
+                    resource,
+                    {"include": ",".join(chunk), "per_page": str(MAX_PER_PAGE)},
+                    operation,
+                )
+                for chunk in chunks
+            )
+        )
+        return [item for items, _ in results for item in items]
+
+    # --- orders -----------------------------------------------------------------------
+
+    def _order(self, payload: Payload) -> Order:
+        return map_order(
+            payload, store_id=self.connection.store_id, default_currency=self._currency
+        )
+
+    async def list_orders(
+        self, query: OrderQuery, *, cursor: str | None, limit: int
+    ) -> Page[Order]:
+        """One page of orders, newest modification first: exactly 1 upstream call."""
+        params = self._paginator.params(cursor, limit)
+        params.update({"orderby": "modified", "order": "desc", "dates_are_gmt": "true"})
+        if query.status is not None:
+            params["status"] = ",".join(WOO_STATUSES_FOR.get(query.status, ("checkout-draft",)))
+        if query.updated_after is not None:
+            params["modified_after"] = _gmt(query.updated_after)
+        if query.created_after is not None:
+            params["after"] = _gmt(query.created_after)
+        items, headers = await self._get_list("orders", params, "list_orders")
+        return Page([self._order(o) for o in items], self._paginator.next_cursor(params, headers))
+
+    async def get_orders(self, ids: Sequence[str]) -> Mapping[str, Order]:
+        """Orders by id: `orders?include=..&per_page=100`, ceil(n/100) calls; unknown ids absent."""
+        wanted = set(ids)
+        orders = [self._order(o) for o in await self._by_ids("orders", ids, "get_orders")]
+        return {o.external_id: o for o in orders if o.external_id in wanted}
+
+    # --- products and variants ----------------------------------------------------------
+
+    async def _variations(self, product_id: str) -> list[Payload]:
+        """Every variation of one product, 100 per call (WooCommerce has no cross-product
+        variations endpoint, so this is one call per variable product)."""
+        params = self._paginator.params(None, MAX_PER_PAGE)
+        found: list[Payload] = []
+        while True:
+            items, headers = await self._get_list(
+                f"products/{product_id}/variations", params, "get_variations"
+            )
+            found.extend(items)
+            nxt = self._paginator.next_cursor(params, headers)
+            if nxt is None:
+                return found
+            params = self._paginator.params(nxt, MAX_PER_PAGE)
+
+    async def _complete(self, payloads: list[Payload]) -> list[Product]:
+        """Products with variants: variable ones get their variations fetched concurrently."""
+        variable = [p for p in payloads if is_variable(p)]
+        fetched = await asyncio.gather(*(self._variations(str(p["id"])) for p in variable))
+        by_parent = {str(p["id"]): v for p, v in zip(variable, fetched, strict=True)}
+        return [
+            map_product(
+                p,
+                store_id=self.connection.store_id,
+                currency=self._currency,
+                variations=by_parent.get(str(p.get("id"))),
+            )
+            for p in payloads
+        ]
+
+    async def list_products(
+        self, query: ProductQuery, *, cursor: str | None, limit: int
+    ) -> Page[Product]:
+        """One page of products, newest modification first: 1 call + 1 per variable product."""
+        params = self._paginator.params(cursor, limit)
+        params.update({"orderby": "modified", "order": "desc", "dates_are_gmt": "true"})
+        if query.updated_after is not None:
+            params["modified_after"] = _gmt(query.updated_after)
+        items, headers = await self._get_list("products", params, "list_products")
+        products = await self._complete(items)
+        return Page(products, self._paginator.next_cursor(params, headers))
+
+    async def get_products(self, ids: Sequence[str]) -> Mapping[str, Product]:
+        """Products by id: ceil(n/100) `products?include=` calls + 1 per variable product."""
+        wanted = set(ids)
+        products = await self._complete(await self._by_ids("products", ids, "get_products"))
+        return {p.external_id: p for p in products if p.external_id in wanted}
+
+    async def _lone(self, ids: Iterable[str], operation: str) -> list[Payload]:
+        """`products/{id}` per id, concurrently; WooCommerce answers it for variation ids too
+        (woocommerce#41374), which is the only way to find a variation without its parent."""
+        found = await asyncio.gather(
+            *(self._get_optional(f"products/{i}", operation, i) for i in _numeric(ids))
+        )
+        return [p for p in found if p is not None]
+
+    async def get_variants(self, keys: Sequence[VariantKey]) -> VariantBatch:
+        """Variants by id plus the parent products fetched on the way.
+
+        A simple product is its own variant (id = product id). Variations live under their
+        parent and WooCommerce has no cross-product variations endpoint, so: one products
+        batch for the parents (hinted parents + unhinted ids, which may be simple products),
+        then each variable parent's variations (all of them, same call count as `include=`,
+        so the parent returned is complete), then `products/{id}` for unhinted ids still
+        unresolved. Calls: ceil(parents/100) + V + U.
+        """
+        parent_ids = [k.product_external_id or k.external_id for k in keys]
+        products = dict(await self.get_products(parent_ids))
+        loaded = {v.external_id: v for p in products.values() for v in p.variants}
+        variants: dict[str, Variant] = {}
+        for key in keys:
+            variant = loaded.get(key.external_id)
+            hint = key.product_external_id
+            if variant is not None and (hint is None or variant.product_external_id == hint):
+                variants[key.external_id] = variant
+        missing = [k.external_id for k in keys if k.external_id not in variants]
+        unhinted = {k.external_id for k in keys if k.product_external_id is None}
+        for payload in await self._lone([m for m in missing if m in unhinted], "get_variants"):
+            variant = self._loose_variant(payload)
+            if variant is not None:
+                variants[variant.external_id] = variant
+        return VariantBatch(variants=variants, products=products)
+
+    def _loose_variant(self, payload: Payload) -> Variant | None:
+        store, currency = self.connection.store_id, self._currency
+        if payload.get("type") == "variation":
+            return map_variation(payload, store_id=store, currency=currency)
+        if is_variable(payload):
+            return None  # a variable parent is not itself purchasable
+        return simple_variant(payload, store_id=store, currency=currency)
+
+    # --- inventory --------------------------------------------------------------------
+
+    async def get_inventory_levels(
+        self, inventory_item_ids: Sequence[str]
+    ) -> Mapping[str, list[InventoryLevel]]:
+        """Stock per item (= variant id) at the one location: ceil(n/100) + U calls.
+
+        Variants already carry this as `inline_inventory`; this serves ids loaded some
+        other way. Simple products come from one `products?include=` batch; ids it does
+        not return (variations) cost one `products/{id}` call each.
+        """
+        store = self.connection.store_id
+        found = {
+            str(p["id"]): p
+            for p in await self._by_ids("products", inventory_item_ids, "get_inventory_levels")
+            if not is_variable(p)
+        }
+        rest = [i for i in inventory_item_ids if i not in found]
+        for payload in await self._lone(rest, "get_inventory_levels"):
+            if not is_variable(payload):
+                found[str(payload.get("id"))] = payload
+        return {
+            item: [stock_level(found[item], store_id=store, item_id=item)]
+            for item in dict.fromkeys(inventory_item_ids)
+            if item in found
+        }
+
+    async def list_locations(self) -> list[Location]:
+        """The store's one synthetic location: 0 upstream calls."""
+        return [store_location(self.connection.store_id, self.connection.name)]
