@@ -35,8 +35,9 @@ class Request:
 
     method: str
     url: str
-    params: dict[str, str] = field(default_factory=dict)
-    headers: dict[str, str] = field(default_factory=dict)
+    # signed requests carry credentials in headers or params: keep them out of reprs/logs.
+    params: dict[str, str] = field(default_factory=dict, repr=False)
+    headers: dict[str, str] = field(default_factory=dict, repr=False)
     json: Any = None
 
 

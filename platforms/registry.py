@@ -12,6 +12,7 @@ from platforms.errors import ConfigError
 _MODULES: dict[Platform, str] = {
     Platform.SHOPIFY: "platforms.shopify",
     Platform.WOOCOMMERCE: "platforms.woocommerce",
+    Platform.MAGENTO: "platforms.magento",
 }
 
 
