@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 from gateway.app import create_app
 from gateway.config import load_config, store_connections
+from gateway.logs import configure_logging
 from gateway.server import running
 from gateway.stores import CacheTTLs, StoreRegistry
 from platforms.errors import ConfigError
@@ -20,9 +21,7 @@ from resolvers.schema import build_schema
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the process exit code."""
     args = _parser().parse_args(argv)
-    logging.basicConfig(
-        level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
-    )
+    configure_logging(args.log_level)
     try:
         if args.command == "export-schema":
             sys.stdout.write(export_schema())
