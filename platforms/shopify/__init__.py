@@ -1,0 +1,41 @@
+"""Shopify platform package: Admin REST client, mapping and (lazily) the sandbox."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import aiohttp
+
+from platforms.adapter import PlatformSpec, StoreConnection
+from platforms.canonical import Platform
+from platforms.shopify.client import DEFAULT_API_VERSION, DEFAULT_RATE_LIMIT, ShopifyClient
+
+if TYPE_CHECKING:
+    from platforms.sandbox_kit import Sandbox
+
+__all__ = ["SPEC", "ShopifyClient"]
+
+
+def _create_client(
+    connection: StoreConnection, session: aiohttp.ClientSession | None
+) -> ShopifyClient:
+    return ShopifyClient(connection, session=session)
+
+
+def _create_sandbox(*args: Any, **kwargs: Any) -> Sandbox:
+    # imported here so serving real stores never loads the emulator and its seed data.
+    from platforms.shopify.sandbox import ShopifySandbox
+
+    sandbox: Sandbox = ShopifySandbox(*args, **kwargs)
+    return sandbox
+
+
+SPEC = PlatformSpec(
+    platform=Platform.SHOPIFY,
+    display_name="Shopify",
+    required_credentials=("access_token",),
+    create_client=_create_client,
+    create_sandbox=_create_sandbox,
+    default_api_version=DEFAULT_API_VERSION,
+    default_rate_limit=DEFAULT_RATE_LIMIT,
+)
