@@ -6,8 +6,9 @@ import asyncio
 import contextlib
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Protocol
 
 from aiohttp import web
@@ -30,6 +31,30 @@ class Sandbox(Protocol):
     def connection(self, store_id: str, base_url: str) -> StoreConnection:
         """A store connection (with credentials this sandbox accepts) for a served sandbox."""
         ...
+
+    def facts(self) -> SandboxFacts:
+        """Ground truth of the seeded store, in canonical ids, for the contract suite."""
+        ...
+
+
+@dataclass(frozen=True)
+class SandboxFacts:
+    """What a sandbox serves, in canonical external ids: the contract suite's ground truth.
+
+    `orders` and `products` are exactly what unfiltered `list_orders` / `list_products`
+    must walk; `levels` names the locations where each inventory item has a stock record.
+    """
+
+    orders: Mapping[str, datetime]  # order id -> updated_at (aware, UTC)
+    products: Mapping[str, tuple[str, ...]]  # product id -> its variant ids
+    inventory_items: Mapping[str, str]  # variant id -> inventory item id
+    levels: Mapping[str, frozenset[str]]  # inventory item id -> location ids with a level
+    locations: tuple[str, ...]
+
+    @property
+    def variants(self) -> dict[str, str]:
+        """Variant id -> parent product id."""
+        return {v: p for p, variants in self.products.items() for v in variants}
 
 
 @dataclass

@@ -17,6 +17,11 @@ def by_id(rows: Iterable[Payload]) -> dict[str, Payload]:
     return {str(row["id"]): row for row in rows if row.get("id") is not None}
 
 
+def is_hidden_child(row: Payload | None) -> bool:
+    """A simple product "Not Visible Individually": in practice a configurable's child."""
+    return row is not None and not is_configurable(row) and row.get("visibility") == 1
+
+
 def missing_children(parents: Iterable[Payload], have: Mapping[str, Payload]) -> list[str]:
     """Child ids of the configurables among `parents` not already in `have`."""
     wanted = (cid for p in parents if is_configurable(p) for cid in child_ids(p))

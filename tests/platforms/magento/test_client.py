@@ -133,7 +133,9 @@ async def test_list_products_two_calls_per_page_with_configurables(
     assert sandbox.calls.by_route == {PRODUCTS_ROUTE: 2 * pages}
 
 
-async def test_get_variants_one_call(client: MagentoClient, sandbox: MagentoSandbox) -> None:
+async def test_get_variants_one_call_plus_one_for_missing_siblings(
+    client: MagentoClient, sandbox: MagentoSandbox
+) -> None:
     keys = [
         VariantKey("2", "1"),
         VariantKey("3", "1"),
@@ -144,15 +146,17 @@ async def test_get_variants_one_call(client: MagentoClient, sandbox: MagentoSand
         VariantKey("9", "7"),  # 7's other children (8, 10) were not asked for
     ]
     batch = await client.get_variants(keys)
-    assert sandbox.calls.by_route == {PRODUCTS_ROUTE: 1}
+    # one search for variants and hinted parents, one for 7's other children (8, 10), so
+    # every configurable parent is handed on complete and its product costs nothing more.
+    assert sandbox.calls.by_route == {PRODUCTS_ROUTE: 2}
     assert set(batch.variants) == {"2", "3", "4", "5", "9"}
     assert batch.variants["3"].product_external_id == "1"
     assert batch.variants["3"].position == 2
     assert batch.variants["5"].product_external_id == "5"
     assert batch.variants["9"].product_external_id == "7"
-    # parent 1 came complete; parent 7 only partly, so it is not handed on as a Product.
-    assert set(batch.products) == {"1", "5"}
+    assert set(batch.products) == {"1", "5", "7"}
     assert len(batch.products["1"].variants) == 3
+    assert len(batch.products["7"].variants) == 3
 
 
 async def test_inventory_and_locations_with_msi(

@@ -1,0 +1,50 @@
+"""Shared helpers of the contract suite (imported by its conftest and tests)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from platforms.adapter import PlatformClient, PlatformSpec, StoreConnection
+from platforms.canonical import Entity
+from platforms.sandbox_kit import Sandbox, SandboxFacts
+
+# Every sandbox factory accepts these keywords; small enough to keep the suite fast, large
+# enough for several pages, variable/configurable products and every status.
+SIZE: dict[str, Any] = {"seed": 1, "orders": 300, "products": 80}
+MISSING_ID = "999999999"  # an id no seeded store has (checked against the facts)
+
+E = TypeVar("E", bound=Entity)
+
+
+@dataclass
+class Store:
+    """One served sandbox, its ground truth and a client built by the platform's spec."""
+
+    spec: PlatformSpec
+    sandbox: Sandbox
+    connection: StoreConnection
+    client: PlatformClient
+    facts: SandboxFacts
+
+    @property
+    def store_id(self) -> str:
+        """The store id the client was connected with."""
+        return self.connection.store_id
+
+
+OpenStore = Callable[..., Awaitable[Store]]
+
+
+async def walk(fetch: Callable[[str | None], Awaitable[Any]]) -> tuple[list[Any], int]:
+    """Follow a listing's next cursors to the end: (every item in order, pages read)."""
+    items: list[Any] = []
+    cursor: str | None = None
+    for pages in range(1, 1000):
+        page = await fetch(cursor)
+        items += page.items
+        if page.next_cursor is None:
+            return items, pages
+        cursor = page.next_cursor
+    raise AssertionError("pagination never ended")

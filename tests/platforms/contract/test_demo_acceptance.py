@@ -1,0 +1,51 @@
+"""Issue 3, acceptance 1: one `orders(first: 30)` over the demo's stores (one per registered
+platform) returns orders of every store, merged by `updatedAt`, fully resolved for each."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from gateway.demo import demo_stores
+from platforms.registry import all_specs
+
+if TYPE_CHECKING:
+    from tests.conftest import StartGateway
+
+QUERY = """
+{
+  orders(first: 30) {
+    edges { node {
+      number storeId platform updatedAt
+      totalPrice { amount currencyCode }
+      lineItems { quantity
+        variant { sku product { title } inventoryLevels { available location { name } } } }
+    } }
+    pageInfo { hasNextPage }
+  }
+}"""
+
+
+async def test_orders_first_30_spans_every_demo_store_merged_and_resolved(
+    start_gateway: StartGateway,
+) -> None:
+    async with demo_stores() as (connections, _):
+        gateway = await start_gateway(connections)
+        data = await gateway.data(QUERY)
+
+    orders = [edge["node"] for edge in data["orders"]["edges"]]
+    assert len(orders) == 30
+    assert data["orders"]["pageInfo"]["hasNextPage"] is True
+    stores = {conn.store_id: conn.platform.value for conn in connections}
+    assert {o["storeId"] for o in orders} == set(stores)
+    assert {o["platform"] for o in orders} == {spec.platform.name for spec in all_specs()}
+    stamps = [o["updatedAt"] for o in orders]
+    assert stamps == sorted(stamps, reverse=True)
+    for order in orders:
+        assert order["lineItems"], order["number"]
+        for line in order["lineItems"]:
+            variant = line["variant"]
+            assert variant is not None, (order["storeId"], order["number"])
+            assert variant["product"]["title"]
+            assert variant["inventoryLevels"], (order["storeId"], variant["sku"])
+            for level in variant["inventoryLevels"]:
+                assert level["location"]["name"]
