@@ -251,6 +251,93 @@ class InventoryLevel(Entity):
     updated_at: AwareDatetime | None = None
 
 
+class Customer(Entity):
+    """A customer account. Personal data: never logged; `raw` may be switched off per deployment."""
+
+    kind: Kind = Kind.CUSTOMER
+    first_name: str | None = None
+    last_name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    default_address: Address | None = None
+    addresses: tuple[Address, ...] = ()
+    # None where the platform has no such flag (WooCommerce core, Magento without newsletter).
+    accepts_marketing: bool | None = None
+    orders_count: int | None = None
+    total_spent: Money | None = None
+    created_at: AwareDatetime | None = None
+    updated_at: AwareDatetime | None = None
+    tags: tuple[str, ...] = ()
+
+
+class ShipmentStatus(enum.StrEnum):
+    """State of one fulfillment (shipment)."""
+
+    PENDING = "PENDING"
+    OPEN = "OPEN"
+    SUCCESS = "SUCCESS"
+    CANCELLED = "CANCELLED"
+    ERROR = "ERROR"
+    FAILURE = "FAILURE"
+    UNKNOWN = "UNKNOWN"
+
+
+class FulfillmentLine(_Model):
+    """A quantity of one order line that a fulfillment shipped."""
+
+    line_item_external_id: str
+    quantity: int
+
+
+class Fulfillment(Entity):
+    """A shipment of (part of) an order: Shopify fulfillment, Magento shipment."""
+
+    kind: Kind = Kind.FULFILLMENT
+    order_external_id: str
+    status: ShipmentStatus = ShipmentStatus.UNKNOWN
+    created_at: AwareDatetime | None = None
+    updated_at: AwareDatetime | None = None
+    tracking_company: str | None = None
+    tracking_numbers: tuple[str, ...] = ()
+    tracking_urls: tuple[str, ...] = ()
+    lines: tuple[FulfillmentLine, ...] = ()
+    location_external_id: str | None = None
+
+
+class RefundLine(_Model):
+    """A quantity of one order line that a refund gave money back for."""
+
+    line_item_external_id: str
+    quantity: int
+    # Shopify restock_type (no_restock/cancel/return/legacy_restock) or "restock"/"no_restock".
+    restock_type: str | None = None
+    restocked: bool | None = None
+    subtotal: Money | None = None
+
+
+class RefundTransaction(_Model):
+    """A money movement of a refund at the payment gateway."""
+
+    external_id: str | None = None
+    kind: str
+    amount: Money
+    gateway: str | None = None
+    status: str | None = None
+
+
+class Refund(Entity):
+    """A refund (Magento credit memo) against an order."""
+
+    kind: Kind = Kind.REFUND
+    order_external_id: str
+    created_at: AwareDatetime | None = None
+    note: str | None = None
+    amount: Money
+    lines: tuple[RefundLine, ...] = ()
+    shipping: Money | None = None
+    transactions: tuple[RefundTransaction, ...] = ()
+
+
 class Store(_Model):
     """A configured store connection, as clients may see it (never credentials)."""
 

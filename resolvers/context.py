@@ -27,6 +27,8 @@ class Limits:
 
     max_page_size: int = 100
     default_page_size: int = 50
+    # [privacy] customer_raw: False empties Customer.raw (personal data) for every caller.
+    customer_raw: bool = True
 
 
 @dataclass

@@ -10,7 +10,16 @@ from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar
 from aiodataloader import DataLoader
 
 from platforms.adapter import VariantKey
-from platforms.canonical import InventoryLevel, Location, Order, Product, Variant
+from platforms.canonical import (
+    Customer,
+    Fulfillment,
+    InventoryLevel,
+    Location,
+    Order,
+    Product,
+    Refund,
+    Variant,
+)
 
 if TYPE_CHECKING:
     from gateway.stores import StoreHandle
@@ -147,6 +156,33 @@ class LocationByIdLoader(_PerStoreLoader[Location]):
         return {loc.external_id: loc for loc in await handle.list_locations()}
 
 
+class CustomerByIdLoader(_PerStoreLoader[Customer]):
+    """Customers by (store, external id): one batch per store (`ids=` / `include=` / `in`)."""
+
+    async def fetch(
+        self, handle: StoreHandle, ids: list[str], keys: list[Any]
+    ) -> Mapping[str, Customer]:
+        return await handle.client.get_customers(ids)
+
+
+class FulfillmentsByOrderLoader(_PerStoreLoader[list[Fulfillment]]):
+    """Fulfillments by (store, order id), for orders whose payload does not embed them."""
+
+    async def fetch(
+        self, handle: StoreHandle, ids: list[str], keys: list[Any]
+    ) -> Mapping[str, list[Fulfillment]]:
+        return await handle.client.get_fulfillments(ids)
+
+
+class RefundsByOrderLoader(_PerStoreLoader[list[Refund]]):
+    """Refunds by (store, order id), for orders whose payload does not embed them."""
+
+    async def fetch(
+        self, handle: StoreHandle, ids: list[str], keys: list[Any]
+    ) -> Mapping[str, list[Refund]]:
+        return await handle.client.get_refunds(ids)
+
+
 class Loaders:
     """Every dataloader of one request; created per request, never shared."""
 
@@ -156,3 +192,6 @@ class Loaders:
         self.variant = VariantByIdLoader(ctx)
         self.inventory = InventoryLevelsByInventoryItemLoader(ctx)
         self.location = LocationByIdLoader(ctx)
+        self.customer = CustomerByIdLoader(ctx)
+        self.fulfillments = FulfillmentsByOrderLoader(ctx)
+        self.refunds = RefundsByOrderLoader(ctx)

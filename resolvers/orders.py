@@ -23,9 +23,14 @@ from resolvers.connections import PageInfo, paginate
 from resolvers.loaders import StoreKey, VariantLoadKey
 
 if TYPE_CHECKING:
+    from resolvers.customers import Customer
+    from resolvers.fulfillments import Fulfillment, Refund
     from resolvers.products import Product, Variant
 
 ProductRef = Annotated["Product", strawberry.lazy("resolvers.products")]
+CustomerRef = Annotated["Customer", strawberry.lazy("resolvers.customers")]
+FulfillmentRef = Annotated["Fulfillment", strawberry.lazy("resolvers.fulfillments")]
+RefundRef = Annotated["Refund", strawberry.lazy("resolvers.fulfillments")]
 VariantRef = Annotated["Variant", strawberry.lazy("resolvers.products")]
 
 
@@ -122,6 +127,28 @@ class Order(StoreObject):
     billing_address: Address | None = strawberry.field(description="Billing address.")
     shipping_address: Address | None = strawberry.field(description="Shipping address.")
     customer_external_id: str | None = strawberry.field(description="Platform id of the customer.")
+    # the canonical order, so fulfillments/refunds can come from its payload at no call.
+    source: strawberry.Private[c.Order | None] = None
+
+    @strawberry.field(description="The customer who placed it; null for guest checkouts.")
+    async def customer(self, info: strawberry.Info) -> CustomerRef | None:
+        from resolvers.customers import load_customer
+
+        if not self.customer_external_id:
+            return None
+        return await load_customer(info, self.store_id, self.customer_external_id)
+
+    @strawberry.field(description="Shipments of this order, with tracking.")
+    async def fulfillments(self, info: strawberry.Info) -> list[FulfillmentRef]:
+        from resolvers.fulfillments import fulfillments_of
+
+        return [] if self.source is None else await fulfillments_of(info, self.source)
+
+    @strawberry.field(description="Refunds of this order (Magento credit memos).")
+    async def refunds(self, info: strawberry.Info) -> list[RefundRef]:
+        from resolvers.fulfillments import refunds_of
+
+        return [] if self.source is None else await refunds_of(info, self.source)
 
     @classmethod
     def of(cls, o: c.Order) -> Order:
@@ -162,6 +189,7 @@ class Order(StoreObject):
             billing_address=Address.maybe(o.billing_address),
             shipping_address=Address.maybe(o.shipping_address),
             customer_external_id=o.customer_external_id,
+            source=o,
         )
 
     @classmethod

@@ -7,6 +7,7 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
+from platforms.woocommerce.sandbox_people import add_tracking
 from platforms.woocommerce.seed import (
     _FIRST,
     _LAST,
@@ -43,12 +44,14 @@ def _purchasables(state: SeedState) -> list[tuple[Payload, Payload | None]]:
 
 def _address(rng: random.Random, email: str | None) -> Payload:
     city, state, postcode, country, street = rng.choice(_PLACES)
+    first, last, number = rng.choice(_FIRST), rng.choice(_LAST), rng.randint(1, 180)
+    # company and address_2 derive from drawn values, so the random sequence is unchanged
     block: Payload = {
-        "first_name": rng.choice(_FIRST),
-        "last_name": rng.choice(_LAST),
-        "company": "",
-        "address_1": f"{street} {rng.randint(1, 180)}",
-        "address_2": "",
+        "first_name": first,
+        "last_name": last,
+        "company": f"{last} Studio" if number % 6 == 0 else "",
+        "address_1": f"{street} {number}",
+        "address_2": f"{number % 5 + 1}. OG" if number % 4 == 0 else "",
         "city": city,
         "state": state,
         "postcode": postcode,
@@ -245,4 +248,5 @@ def build_state(seed: int, orders: int, products: int) -> SeedState:
     state = SeedState()
     seed_products(rng, state, products)
     seed_orders(rng, state, orders)
+    add_tracking(state)  # Shipment Tracking meta on some completed orders (no rng use)
     return state

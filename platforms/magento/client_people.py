@@ -1,0 +1,109 @@
+"""Magento reads of customers, shipments and credit memos, mixed into MagentoClient."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from platforms.adapter import CustomerQuery, Page
+from platforms.canonical import Customer, Fulfillment, Order, Refund
+from platforms.magento.convert import format_time
+from platforms.magento.map_people import map_creditmemo, map_customer, map_shipment
+from platforms.magento.search import PagePosition, SearchCriteria
+
+if TYPE_CHECKING:
+    from platforms.adapter import StoreConnection
+
+Payload = dict[str, Any]
+
+
+def _numeric(ids: Sequence[str]) -> list[str]:
+    return list(dict.fromkeys(i for i in ids if i.isascii() and i.isdigit()))
+
+
+class MagentoPeopleReads:
+    """`customers/search`, `shipments` and `creditmemos`, each a searchCriteria `in` filter:
+    one call per 300 ids (more only when one order has over 300 shipments or memos)."""
+
+    if TYPE_CHECKING:
+        connection: StoreConnection
+
+        async def _search(
+            self, path: str, criteria: SearchCriteria, operation: str
+        ) -> tuple[list[Payload], int]: ...
+        async def _search_in(
+            self, path: str, field: str, values: Sequence[str], operation: str
+        ) -> list[Payload]: ...
+
+    @property
+    def _currency_default(self) -> str:
+        return self.connection.currency_code
+
+    # --- customers --------------------------------------------------------------------
+
+    def _customer(self, payload: Payload) -> Customer:
+        return map_customer(
+            payload, store_id=self.connection.store_id, default_currency=self._currency_default
+        )
+
+    async def get_customers(self, ids: Sequence[str]) -> Mapping[str, Customer]:
+        """Customers by id: `customers/search` with `entity_id in (…)`, 1 call per 300 ids."""
+        wanted = _numeric(ids)
+        rows = await self._search_in("customers/search", "entity_id", wanted, "get_customers")
+        found = (self._customer(row) for row in rows)
+        return {c.external_id: c for c in found if c.external_id in wanted}
+
+    async def list_customers(
+        self, query: CustomerQuery, *, cursor: str | None, limit: int
+    ) -> Page[Customer]:
+        """One page of `customers/search`, newest updated_at first: exactly 1 call."""
+        position = PagePosition.decode(cursor, limit)
+        criteria = SearchCriteria()
+        if query.updated_after is not None:
+            criteria.where("updated_at", format_time(query.updated_after), "gt")
+        if query.email is not None:
+            criteria.where("email", query.email, "eq")
+        criteria.sort("updated_at", "DESC").sort("entity_id", "DESC")
+        items, total = await self._search(
+            "customers/search", criteria.page(position.page, position.size), "list_customers"
+        )
+        if position.is_past_end(total):
+            return Page([], None)
+        following = position.next(total)
+        return Page(
+            [self._customer(item) for item in items], following.encode() if following else None
+        )
+
+    # --- shipments and credit memos -------------------------------------------------------
+
+    def embedded_fulfillments(self, order: Order) -> list[Fulfillment] | None:
+        """Magento orders do not embed shipments: always fetched (None)."""
+        return None
+
+    def embedded_refunds(self, order: Order) -> list[Refund] | None:
+        """Magento orders do not embed credit memos; [] at 0 calls when nothing was refunded
+        (`total_refunded` 0/absent), else None (fetch)."""
+        refunded = order.raw.get("total_refunded")
+        return [] if not refunded else None
+
+    async def get_fulfillments(self, order_ids: Sequence[str]) -> Mapping[str, list[Fulfillment]]:
+        """`shipments` with `order_id in (…)` (tracks included): 1 call per 300 orders."""
+        wanted = _numeric(order_ids)
+        rows = await self._search_in("shipments", "order_id", wanted, "get_fulfillments")
+        result: dict[str, list[Fulfillment]] = {i: [] for i in order_ids}
+        for row in rows:
+            shipment = map_shipment(row, store_id=self.connection.store_id)
+            result.setdefault(shipment.order_external_id, []).append(shipment)
+        return result
+
+    async def get_refunds(self, order_ids: Sequence[str]) -> Mapping[str, list[Refund]]:
+        """`creditmemos` with `order_id in (…)`: 1 call per 300 orders."""
+        wanted = _numeric(order_ids)
+        rows = await self._search_in("creditmemos", "order_id", wanted, "get_refunds")
+        result: dict[str, list[Refund]] = {i: [] for i in order_ids}
+        for row in rows:
+            memo = map_creditmemo(
+                row, store_id=self.connection.store_id, default_currency=self._currency_default
+            )
+            result.setdefault(memo.order_external_id, []).append(memo)
+        return result

@@ -1,0 +1,169 @@
+"""Pure mapping of Magento customers, shipments and credit memos to the canonical model."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from platforms.canonical import (
+    Address,
+    Customer,
+    Fulfillment,
+    FulfillmentLine,
+    Platform,
+    Refund,
+    RefundLine,
+    RefundTransaction,
+    ShipmentStatus,
+)
+from platforms.errors import PayloadError
+from platforms.magento.convert import (
+    address,
+    as_dict,
+    as_list,
+    checked,
+    currency_code,
+    custom_fields,
+    money,
+    opt_str,
+    parse_time,
+    require_id,
+    to_decimal,
+    to_int,
+)
+
+# credit memo `state`: 1 open (offline, pending), 2 refunded, 3 canceled.
+_MEMO_STATE = {1: "pending", 2: "success", 3: "cancelled"}
+
+
+def _object(payload: Any, what: str) -> dict[str, Any]:
+    if not isinstance(payload, dict):
+        raise PayloadError(f"Magento {what} payload is not an object")
+    return payload
+
+
+def _customer_address(payload: Any) -> Address | None:
+    """Customer addresses nest the region as {region_code, region}; order ones are flat."""
+    data = as_dict(payload)
+    region = as_dict(data.get("region"))
+    if region:
+        data = {**data, "region": region.get("region"), "region_code": region.get("region_code")}
+    return address(data)
+
+
+def _default_address(data: dict[str, Any]) -> Address | None:
+    rows = [as_dict(a) for a in as_list(data.get("addresses"))]
+    default_id = opt_str(data.get("default_billing")) or opt_str(data.get("default_shipping"))
+    chosen = next(
+        (a for a in rows if a.get("default_billing") is True or a.get("default_shipping") is True),
+        None,
+    ) or next((a for a in rows if default_id and str(a.get("id")) == default_id), None)
+    return _customer_address(chosen) if chosen else None
+
+
+def map_customer(
+    payload: Any, *, store_id: str, default_currency: str, raw: bool = True
+) -> Customer:
+    """A `customers/search` item. Magento reports no order count or spend (None); the
+    newsletter flag is `extension_attributes.is_subscribed` when the module exposes it; the
+    customer group is the `tags` entry `group:<id>`."""
+    data = _object(payload, "customer")
+    subscribed = as_dict(data.get("extension_attributes")).get("is_subscribed")
+    addresses = tuple(a for a in map(_customer_address, as_list(data.get("addresses"))) if a)
+    default = _default_address(data)
+    group = opt_str(data.get("group_id"))
+    return checked(
+        lambda: Customer(
+            store_id=store_id,
+            platform=Platform.MAGENTO,
+            external_id=require_id(data, "id", "customer"),
+            first_name=opt_str(data.get("firstname")),
+            last_name=opt_str(data.get("lastname")),
+            email=opt_str(data.get("email")),
+            phone=default.phone if default else None,
+            default_address=default,
+            addresses=addresses,
+            accepts_marketing=subscribed if isinstance(subscribed, bool) else None,
+            created_at=parse_time(data.get("created_at")),
+            updated_at=parse_time(data.get("updated_at")),
+            tags=(f"group:{group}",) if group else (),
+            custom_fields=custom_fields(data),
+            raw=data if raw else {},
+        ),
+        "customer",
+    )
+
+
+def map_shipment(payload: Any, *, store_id: str) -> Fulfillment:
+    """A `/V1/shipments` item with its tracks. A Magento shipment exists only once goods
+    left, so its status is SUCCESS; tracks carry no URL (carriers build those)."""
+    data = _object(payload, "shipment")
+    tracks = [as_dict(t) for t in as_list(data.get("tracks"))]
+    titles = [opt_str(t.get("title")) or opt_str(t.get("carrier_code")) for t in tracks]
+    source = opt_str(as_dict(data.get("extension_attributes")).get("source_code"))
+    return checked(
+        lambda: Fulfillment(
+            store_id=store_id,
+            platform=Platform.MAGENTO,
+            external_id=require_id(data, "entity_id", "shipment"),
+            order_external_id=require_id(data, "order_id", "shipment"),
+            status=ShipmentStatus.SUCCESS,
+            created_at=parse_time(data.get("created_at")),
+            updated_at=parse_time(data.get("updated_at")),
+            tracking_company=next((t for t in titles if t), None),
+            tracking_numbers=tuple(
+                n for n in (opt_str(t.get("track_number")) for t in tracks) if n
+            ),
+            lines=tuple(
+                FulfillmentLine(
+                    line_item_external_id=require_id(i, "order_item_id", "shipment item"),
+                    quantity=to_int(i.get("qty")),
+                )
+                for i in map(as_dict, as_list(data.get("items")))
+            ),
+            location_external_id=source,
+            raw=data,
+        ),
+        "shipment",
+    )
+
+
+def map_creditmemo(payload: Any, *, store_id: str, default_currency: str) -> Refund:
+    """A `/V1/creditmemos` item. Amount is `grand_total`; an online memo (with a
+    `transaction_id`) is one gateway transaction. Restocking is not reported (None)."""
+    data = _object(payload, "credit memo")
+    currency = currency_code(data.get("order_currency_code"), default_currency)
+    amount = money(data.get("grand_total"), currency)
+    txn = opt_str(data.get("transaction_id"))
+    status = _MEMO_STATE.get(to_int(data.get("state")))
+    comments = [opt_str(as_dict(c).get("comment")) for c in as_list(data.get("comments"))]
+    note = opt_str(data.get("customer_note")) or next((c for c in comments if c), None)
+    shipping = data.get("shipping_amount")
+    return checked(
+        lambda: Refund(
+            store_id=store_id,
+            platform=Platform.MAGENTO,
+            external_id=require_id(data, "entity_id", "credit memo"),
+            order_external_id=require_id(data, "order_id", "credit memo"),
+            created_at=parse_time(data.get("created_at")),
+            note=note,
+            amount=amount,
+            lines=tuple(
+                RefundLine(
+                    line_item_external_id=require_id(i, "order_item_id", "credit memo item"),
+                    quantity=to_int(i.get("qty")),
+                    subtotal=money(i.get("row_total"), currency),
+                )
+                for i in map(as_dict, as_list(data.get("items")))
+                # configurable children repeat their priced parent at 0 qty/amount
+                if to_decimal(i.get("qty")) > 0
+            ),
+            shipping=None if shipping is None else money(shipping, currency),
+            transactions=(
+                RefundTransaction(external_id=txn, kind="refund", amount=amount, status=status),
+            )
+            if txn
+            else (),
+            raw=data,
+        ),
+        "credit memo",
+    )

@@ -1,0 +1,133 @@
+"""WooCommerce reads of customers, refunds and order-derived fulfillments (client mixin)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from platforms.adapter import CustomerQuery, Page
+from platforms.canonical import Customer, Fulfillment, Order, Refund
+from platforms.errors import NotFoundError
+from platforms.woocommerce.mapping_people import (
+    fulfillments_from_order,
+    map_customer,
+    map_refund,
+    refunded_ids,
+)
+from platforms.woocommerce.paginator import MAX_PER_PAGE
+
+if TYPE_CHECKING:
+    from platforms.adapter import StoreConnection
+    from platforms.woocommerce.paginator import PagePaginator
+
+Payload = dict[str, Any]
+
+
+class WooCommercePeopleReads:
+    """Customers (`customers?include=`), refunds (`orders/{id}/refunds`, only for orders whose
+    `refunds` summary is non-empty) and fulfillments derived from the order payload."""
+
+    if TYPE_CHECKING:
+        connection: StoreConnection
+        _currency: str
+        _paginator: PagePaginator
+
+        async def _get(
+            self,
+            path: str,
+            params: dict[str, str],
+            operation: str,
+            external_id: str | None = None,
+        ) -> tuple[Any, Mapping[str, str]]: ...
+        async def _get_list(
+            self, path: str, params: dict[str, str], operation: str
+        ) -> tuple[list[Payload], Mapping[str, str]]: ...
+        async def _by_ids(
+            self, resource: str, ids: Sequence[str], operation: str
+        ) -> list[Payload]: ...
+
+    # --- customers --------------------------------------------------------------------
+
+    def _customer(self, payload: Payload) -> Customer:
+        return map_customer(
+            payload, store_id=self.connection.store_id, default_currency=self._currency
+        )
+
+    async def get_customers(self, ids: Sequence[str]) -> Mapping[str, Customer]:
+        """Customers by id: `customers?include=..&role=all`, ceil(n/100) calls (role=all,
+        since the endpoint otherwise hides accounts whose role is not `customer`)."""
+        wanted = list(dict.fromkeys(i for i in ids if i.isdigit() and int(i) > 0))
+        chunks = [wanted[i : i + MAX_PER_PAGE] for i in range(0, len(wanted), MAX_PER_PAGE)]
+        pages = await asyncio.gather(
+            *(
+                self._get_list(
+                    "customers",
+                    {"include": ",".join(c), "per_page": str(MAX_PER_PAGE), "role": "all"},
+                    "get_customers",
+                )
+                for c in chunks
+            )
+        )
+        found = [self._customer(row) for rows, _ in pages for row in rows]
+        return {c.external_id: c for c in found if c.external_id in set(wanted)}
+
+    async def list_customers(
+        self, query: CustomerQuery, *, cursor: str | None, limit: int
+    ) -> Page[Customer]:
+        """One page of customers: exactly 1 call. The endpoint has no modified-date sort or
+        filter, so pages come newest *registration* first and `updated_after` is applied to
+        each page here (a page may come back short, with a next cursor)."""
+        params = self._paginator.params(cursor, limit)
+        params.update({"orderby": "registered_date", "order": "desc", "role": "all"})
+        if query.email is not None:
+            params["email"] = query.email
+        items, headers = await self._get_list("customers", params, "list_customers")
+        customers = [self._customer(c) for c in items]
+        if query.updated_after is not None:
+            after = query.updated_after
+            customers = [c for c in customers if c.updated_at is not None and c.updated_at > after]
+        return Page(customers, self._paginator.next_cursor(params, headers))
+
+    # --- fulfillments -----------------------------------------------------------------
+
+    def embedded_fulfillments(self, order: Order) -> list[Fulfillment]:
+        """Derived from the loaded order (status, Shipment Tracking meta): 0 calls."""
+        return fulfillments_from_order(order.raw, store_id=self.connection.store_id)
+
+    async def get_fulfillments(self, order_ids: Sequence[str]) -> Mapping[str, list[Fulfillment]]:
+        """Orders not loaded yet: `orders?include=` (ceil(n/100) calls), then derived."""
+        rows = {str(o.get("id")): o for o in await self._by_ids("orders", order_ids, "orders")}
+        store = self.connection.store_id
+        return {
+            i: fulfillments_from_order(rows[i], store_id=store) if i in rows else []
+            for i in order_ids
+        }
+
+    # --- refunds ----------------------------------------------------------------------
+
+    def embedded_refunds(self, order: Order) -> list[Refund] | None:
+        """[] at 0 calls when the order's `refunds` summary is empty; None (fetch) otherwise."""
+        ids = refunded_ids(order.raw)
+        return [] if ids == [] else None
+
+    async def get_refunds(self, order_ids: Sequence[str]) -> Mapping[str, list[Refund]]:
+        """One `orders/{id}/refunds` call per order, concurrently: WooCommerce has no batch
+        refund read. (The loader only asks for orders whose summary lists refunds.)"""
+        ids = list(dict.fromkeys(i for i in order_ids if i.isdigit()))
+        found = await asyncio.gather(*(self._order_refunds(i) for i in ids))
+        result = dict(zip(ids, found, strict=True))
+        return {i: result.get(i, []) for i in order_ids}
+
+    async def _order_refunds(self, order_id: str) -> list[Refund]:
+        try:
+            rows, _ = await self._get_list(
+                f"orders/{order_id}/refunds", {"per_page": "100"}, "get_refunds"
+            )
+        except NotFoundError:
+            return []
+        store = self.connection.store_id
+        # refunds carry no currency; core WooCommerce is single-currency, so the store's it is.
+        return [
+            map_refund(r, store_id=store, order_id=order_id, currency=self._currency) for r in rows
+        ]

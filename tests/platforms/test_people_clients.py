@@ -1,0 +1,90 @@
+"""Each client reads customers, fulfillments and refunds from its sandbox in the fewest calls."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+
+from platforms.adapter import CustomerQuery, OrderQuery, PlatformSpec
+from platforms.magento import SPEC as MAGENTO
+from platforms.sandbox_kit import serve
+from platforms.shopify import SPEC as SHOPIFY
+from platforms.woocommerce import SPEC as WOOCOMMERCE
+
+# upstream routes (last path segment) each batch read uses, per platform
+ROUTES = {
+    "shopify": {
+        "customers": "customers.json",
+        "fulfillments": "orders.json",
+        "list": "search.json",
+    },
+    "woocommerce": {"customers": "customers", "fulfillments": "orders", "list": "customers"},
+    "magento": {"customers": "search", "fulfillments": "shipments", "list": "search"},
+}
+
+
+@pytest.fixture(params=[SHOPIFY, WOOCOMMERCE, MAGENTO], ids=lambda s: s.platform.value)
+async def served(request: pytest.FixtureRequest) -> AsyncIterator[Any]:
+    spec: PlatformSpec = request.param
+    sandbox = spec.create_sandbox(seed=1, orders=200, products=40)
+    async with contextlib.AsyncExitStack() as stack:
+        url = await stack.enter_async_context(serve(sandbox.app))
+        client = spec.create_client(sandbox.connection("s", url), None)
+        stack.push_async_callback(client.aclose)
+        orders = (await client.list_orders(OrderQuery(), cursor=None, limit=100)).items
+        sandbox.calls.reset()
+        yield spec.platform.value, sandbox, client, orders
+
+
+def calls(sandbox: Any) -> dict[str, int]:
+    return {k.rsplit("/", 1)[-1]: v for k, v in sandbox.calls.by_route.items()}
+
+
+async def test_customers_of_a_whole_page_cost_one_call(served: Any) -> None:
+    platform, sandbox, client, orders = served
+    ids = sorted({o.customer_external_id for o in orders if o.customer_external_id})
+
+    found = await client.get_customers(ids)
+
+    assert sorted(found) == ids
+    assert calls(sandbox) == {ROUTES[platform]["customers"]: 1}
+
+
+async def test_a_customer_page_costs_one_call(served: Any) -> None:
+    platform, sandbox, client, _ = served
+
+    page = await client.list_customers(CustomerQuery(), cursor=None, limit=10)
+
+    assert len(page.items) == 10 and page.next_cursor is not None
+    assert calls(sandbox) == {ROUTES[platform]["list"]: 1}
+
+
+async def test_fulfillments_of_a_whole_page_cost_one_call(served: Any) -> None:
+    platform, sandbox, client, orders = served
+
+    found = await client.get_fulfillments([o.external_id for o in orders])
+
+    assert sum(len(f) for f in found.values()) > 0
+    assert calls(sandbox) == {ROUTES[platform]["fulfillments"]: 1}
+
+
+async def test_refunds_cost_one_call_or_one_per_refunded_order(served: Any) -> None:
+    platform, sandbox, client, orders = served
+    # what the loader asks for: the orders whose payload does not settle their refunds
+    # (Shopify's all do: there, ask for every order as if none were loaded)
+    unsettled = [o.external_id for o in orders if client.embedded_refunds(o) is None]
+    asked = unsettled or [o.external_id for o in orders]
+
+    found = await client.get_refunds(asked)
+
+    assert sorted(found) == sorted(asked) and any(found.values())
+    expected = {
+        "shopify": {"orders.json": 1},  # `ids=` batch with fields=id,currency,fulfillments,refunds
+        "woocommerce": {"refunds": len(unsettled)},  # no batch read: one per refunded order
+        "magento": {"creditmemos": 1},
+    }
+    assert calls(sandbox) == expected[platform]
+    assert len(unsettled) < len(orders)

@@ -1,0 +1,202 @@
+"""Customers, fulfillments and refunds over GraphQL/HTTP, with the upstream calls they cost."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from gateway.config import parse_config
+from gateway.demo import demo_stores
+from platforms.adapter import PlatformSpec, StoreConnection
+from platforms.errors import ConfigError
+from platforms.magento import SPEC as MAGENTO
+from platforms.sandbox_kit import Sandbox, serve
+from platforms.shopify import SPEC as SHOPIFY
+from platforms.woocommerce import SPEC as WOOCOMMERCE
+from resolvers.context import Limits
+from tests.conftest import StartGateway
+
+ORDERS = """query($s: [ID!], $n: Int) { orders(storeIds: $s, first: $n) { edges { node {
+  externalId customerExternalId totalPrice { amount }
+  customer { email }
+  fulfillments { trackingNumbers lines { lineItemExternalId quantity } }
+  refunds { amount { amount currencyCode } }
+} } } }"""
+
+
+@pytest.fixture
+async def sandbox_of() -> AsyncIterator[Any]:
+    """Serve one platform's sandbox (small seed); returns (sandbox, connection)."""
+    async with contextlib.AsyncExitStack() as stack:
+
+        async def start(spec: PlatformSpec, store_id: str) -> tuple[Sandbox, StoreConnection]:
+            sandbox = spec.create_sandbox(seed=1, orders=200, products=40)
+            url = await stack.enter_async_context(serve(sandbox.app))
+            return sandbox, sandbox.connection(store_id, url)
+
+        yield start
+
+
+def by_route(sandbox: Sandbox) -> dict[str, int]:
+    """Upstream calls per route, with the platform's API prefix cut off."""
+    return {k.split(" ", 1)[1].rsplit("/", 1)[-1]: v for k, v in sandbox.calls.by_route.items()}
+
+
+async def _orders(gw: Any, store_id: str, n: int = 40) -> list[dict[str, Any]]:
+    data = await gw.data(ORDERS, {"s": [store_id], "n": n})
+    return [e["node"] for e in data["orders"]["edges"]]
+
+
+def _check_consistent(orders: list[dict[str, Any]]) -> None:
+    """Customers where referenced, and the three types present somewhere on the page."""
+    for o in orders:
+        assert (o["customer"] is None) == (o["customerExternalId"] is None)
+        refunded = sum(Decimal(r["amount"]["amount"]) for r in o["refunds"])
+        assert refunded <= Decimal(o["totalPrice"]["amount"])
+    assert any(o["customer"] and "@" in o["customer"]["email"] for o in orders)
+    assert any(f["trackingNumbers"] for o in orders for f in o["fulfillments"])
+    assert any(o["refunds"] for o in orders)
+
+
+async def test_shopify_costs_one_orders_and_one_customers_call(
+    sandbox_of: Any, start_gateway: StartGateway
+) -> None:
+    sandbox, conn = await sandbox_of(SHOPIFY, "shop")
+    gw = await start_gateway([conn])
+    sandbox.calls.reset()
+
+    orders = await _orders(gw, "shop", 60)
+
+    _check_consistent(orders)
+    # fulfillments and refunds come embedded in the order payload: 0 further calls
+    assert by_route(sandbox) == {"orders.json": 1, "customers.json": 1}
+
+
+async def test_woocommerce_fetches_refunds_only_for_orders_that_have_them(
+    sandbox_of: Any, start_gateway: StartGateway
+) -> None:
+    sandbox, conn = await sandbox_of(WOOCOMMERCE, "woo")
+    gw = await start_gateway([conn])
+    sandbox.calls.reset()
+
+    orders = await _orders(gw, "woo", 100)
+
+    _check_consistent(orders)
+    with_refunds = [o for o in orders if sandbox.state.orders[int(o["externalId"])]["refunds"]]
+    assert 0 < len(with_refunds) < len(orders)
+    # no batch refund read exists: one call per order whose `refunds` summary is non-empty
+    assert by_route(sandbox) == {"orders": 1, "customers": 1, "refunds": len(with_refunds)}
+
+
+async def test_magento_batches_shipments_and_credit_memos(
+    sandbox_of: Any, start_gateway: StartGateway
+) -> None:
+    sandbox, conn = await sandbox_of(MAGENTO, "mage")
+    gw = await start_gateway([conn])
+    sandbox.calls.reset()
+
+    orders = await _orders(gw, "mage", 60)
+
+    _check_consistent(orders)
+    assert by_route(sandbox) == {"orders": 1, "search": 1, "shipments": 1, "creditmemos": 1}
+
+
+async def test_demo_query_returns_customers_tracking_and_refunds_of_every_platform(
+    start_gateway: StartGateway,
+) -> None:
+    async with demo_stores() as (connections, _):
+        gw = await start_gateway(connections)
+        query = (
+            "{ "
+            + " ".join(
+                f'{c.platform.value}: orders(storeIds: ["{c.store_id}"], first: 100) '
+                "{ edges { node { customerExternalId totalPrice { amount } customer { email } "
+                "fulfillments { trackingNumbers lines { quantity } } refunds { amount { amount } } } } }"
+                for c in connections
+            )
+            + " }"
+        )
+        data = await gw.data(query)
+    assert set(data) == {"shopify", "woocommerce", "magento"}
+    for platform in data.values():
+        _check_consistent([e["node"] for e in platform["edges"]])
+
+
+CUSTOMERS = """query($f: CustomerFilter, $a: String) {
+  customers(first: 5, filter: $f, after: $a) {
+    edges { node { id externalId email firstName updatedAt tags raw totalSpent { amount } } }
+    pageInfo { hasNextPage endCursor } } }"""
+
+
+async def test_customers_connection_lookup_and_email_filter(
+    sandbox_of: Any, start_gateway: StartGateway
+) -> None:
+    _, shop = await sandbox_of(SHOPIFY, "shop")
+    _, mage = await sandbox_of(MAGENTO, "mage")
+    gw = await start_gateway([shop, mage])
+
+    first = (await gw.data(CUSTOMERS))["customers"]
+    nodes = [e["node"] for e in first["edges"]]
+    stamps = [n["updatedAt"] for n in nodes]
+    assert stamps == sorted(stamps, reverse=True) and first["pageInfo"]["hasNextPage"]
+    second = (await gw.data(CUSTOMERS, {"a": first["pageInfo"]["endCursor"]}))["customers"]
+    assert not {n["id"] for n in nodes} & {e["node"]["id"] for e in second["edges"]}
+
+    target = nodes[0]
+    only = (await gw.data(CUSTOMERS, {"f": {"email": target["email"]}}))["customers"]
+    assert [e["node"]["id"] for e in only["edges"]] == [target["id"]]
+
+    lookup = await gw.data(
+        "query($id: ID!) { customer(id: $id) { email } node(id: $id) { ... on Customer { id } } }",
+        {"id": target["id"]},
+    )
+    assert lookup == {"customer": {"email": target["email"]}, "node": {"id": target["id"]}}
+    assert target["raw"], "raw is on by default"
+
+
+async def test_customer_raw_can_be_switched_off(
+    sandbox_of: Any, start_gateway: StartGateway
+) -> None:
+    _, shop = await sandbox_of(SHOPIFY, "shop")
+    gw = await start_gateway([shop], limits=Limits(customer_raw=False))
+
+    data = await gw.data(
+        "{ customers(first: 3) { edges { node { email raw } } } "
+        "orders(first: 5) { edges { node { customer { raw } } } } }"
+    )
+
+    assert all(e["node"]["raw"] == {} and e["node"]["email"] for e in data["customers"]["edges"])
+    assert all(e["node"]["customer"]["raw"] == {} for e in data["orders"]["edges"])
+
+
+async def test_customer_data_never_reaches_the_logs(
+    sandbox_of: Any, start_gateway: StartGateway, caplog: pytest.LogCaptureFixture
+) -> None:
+    _, woo = await sandbox_of(WOOCOMMERCE, "woo")
+    _, shop = await sandbox_of(SHOPIFY, "shop")
+    gw = await start_gateway([woo, shop])
+    caplog.set_level(logging.DEBUG)
+
+    data = await gw.data("{ customers(first: 20) { edges { node { email lastName phone } } } }")
+    people = [e["node"] for e in data["customers"]["edges"]]
+    email = people[0]["email"]
+    await gw.data(CUSTOMERS, {"f": {"email": email}})
+    await gw.data(ORDERS, {"n": 20})
+
+    assert caplog.records, "debug logging was captured"
+    text = caplog.text
+    for person in people:
+        for value in person.values():
+            assert not value or value not in text
+
+
+def test_privacy_section_of_the_config() -> None:
+    assert parse_config({}).privacy.customer_raw is True
+    assert parse_config({"privacy": {"customer_raw": False}}).privacy.customer_raw is False
+    with pytest.raises(ConfigError, match="privacy"):
+        parse_config({"privacy": {"customer_raw": "maybe", "nope": 1}})
