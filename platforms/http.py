@@ -170,6 +170,10 @@ class HttpTransport:
                 continue
             return response
 
+    async def send_once(self, request: Request, ctx: CallContext) -> Response:
+        """One attempt, no retry: for non-idempotent writes, whose retries the write queue owns."""
+        return await self._send_once(request, ctx, 1)
+
     async def _send_once(self, request: Request, ctx: CallContext, attempt: int) -> Response:
         if self.bucket is not None:
             await self.bucket.acquire()

@@ -1,0 +1,1 @@
+"""The durable, idempotent write queue: jobs, their store, the worker and the facade."""

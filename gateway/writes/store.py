@@ -1,0 +1,59 @@
+"""The storage interface of the write queue; SQLite implements it, Redis/Postgres could."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+from gateway.writes.model import Job, JobStatus, NewJob
+
+
+class WriteStore(Protocol):
+    """Durable jobs + idempotency records. Every method is atomic on its own.
+
+    The queue is the only caller, and it needs nothing beyond these methods: a backend that
+    implements them (with the same atomicity) can replace SQLite without touching callers.
+    """
+
+    async def insert_or_get(self, new: NewJob, now: float) -> tuple[Job, bool]:
+        """Insert unless (store_id, idempotency_key) exists; returns (job, created)."""
+        ...
+
+    async def get(self, job_id: str) -> Job | None:
+        """One job by id."""
+        ...
+
+    async def list_jobs(
+        self,
+        *,
+        store_ids: Sequence[str],
+        status: JobStatus | None,
+        before_seq: int | None,
+        limit: int,
+    ) -> list[Job]:
+        """Jobs of these stores, newest first, optionally by status, older than `before_seq`."""
+        ...
+
+    async def count(self, *, store_ids: Sequence[str], status: JobStatus | None) -> int:
+        """How many jobs of these stores (in this status)."""
+        ...
+
+    async def claim(self, now: float, limit: int) -> list[Job]:
+        """Due jobs that are first in line for their (store, resource); marks them RUNNING."""
+        ...
+
+    async def next_due(self) -> float | None:
+        """When the earliest waiting job becomes due (None when nothing waits)."""
+        ...
+
+    async def update(self, job_id: str, now: float, **fields: Any) -> Job:
+        """Set some fields (status, in_doubt, checkpoint, result, error, ...) and return the job."""
+        ...
+
+    async def recover(self, now: float) -> int:
+        """After a crash: RUNNING jobs (their worker is gone) become RETRYING, due now."""
+        ...
+
+    async def close(self) -> None:
+        """Release the backend."""
+        ...

@@ -1,0 +1,186 @@
+"""Magento 2 writes over REST: MSI source items (absolute), product price, order cancel.
+
+MSI has no relative stock update: adjust is read-then-set, which is safe because the queue
+runs one write per (sku, source) at a time, and reconcile compares with the stored level.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from platforms.canonical import Platform
+from platforms.errors import NotFoundError, UpstreamValidationError
+from platforms.http import CallContext, Request
+from platforms.magento.client import MagentoClient
+from platforms.magento.search import SearchCriteria
+from platforms.writes import (
+    AdjustInventory,
+    CancelOrder,
+    Checkpoint,
+    OutcomeUnknownError,
+    SetInventory,
+    UpdateVariantPrice,
+    WriteCommand,
+    WriteOutcome,
+)
+
+CANCELED = "canceled"
+
+
+class MagentoWriter:
+    """`PlatformWriter` for one Magento store, on its client's transport."""
+
+    supported = frozenset(
+        {AdjustInventory.kind, SetInventory.kind, UpdateVariantPrice.kind, CancelOrder.kind}
+    )
+
+    # Magento has the APIs (POST /V1/order/{id}/ship, /V1/order/{id}/refund); cartgraph does
+    # not drive them yet, and says so rather than pretending the platform lacks them.
+    unsupported = {
+        "CREATE_FULFILLMENT": "cartgraph does not drive Magento shipments (order/{id}/ship) yet",
+        "CREATE_REFUND": "cartgraph does not drive Magento credit memos (order/{id}/refund) yet",
+    }
+
+    def __init__(self, client: MagentoClient) -> None:
+        self.client = client
+
+    def _ctx(self, operation: str, external_id: str | None = None) -> CallContext:
+        return CallContext(
+            self.client.connection.store_id, Platform.MAGENTO.value, operation, external_id
+        )
+
+    async def _read(self, path: str, params: dict[str, str], ctx: CallContext) -> Any:
+        request = Request("GET", f"{self.client._base}/{path}", params=params)
+        return (await self.client._transport.request(request, ctx)).json()
+
+    async def _send(self, method: str, path: str, body: Any, ctx: CallContext) -> Any:
+        request = Request(method, f"{self.client._base}/{path}", json=body)
+        return (await self.client._transport.send_once(request, ctx)).json()
+
+    async def _sku(self, variant_id: str) -> str:
+        ctx = self._ctx("get_variant", variant_id)
+        criteria = SearchCriteria().where("entity_id", variant_id).page(1, 1)
+        body = await self._read("products", criteria.params(), ctx)
+        items = body.get("items") if isinstance(body, dict) else None
+        if not items or not isinstance(items[0], dict) or not items[0].get("sku"):
+            raise NotFoundError(
+                f"No Magento product with id {variant_id[:40]!r}",
+                store_id=ctx.store_id,
+                platform=ctx.platform,
+                operation=ctx.operation,
+            )
+        return str(items[0]["sku"])
+
+    async def _quantity(self, sku: str, source: str) -> float | None:
+        ctx = self._ctx("get_source_item", sku)
+        criteria = SearchCriteria().where("sku", sku).where("source_code", source)
+        body = await self._read("inventory/source-items", criteria.params(), ctx)
+        for item in body.get("items") or [] if isinstance(body, dict) else []:
+            if isinstance(item, dict) and item.get("source_code") == source:
+                return float(item.get("quantity") or 0)
+        return None
+
+    # --- PlatformWriter ----------------------------------------------------------------
+
+    async def prepare(self, command: WriteCommand, *, operation_key: str) -> Checkpoint:
+        """Inventory: the SKU and the source's quantity before; price: the SKU."""
+        if isinstance(command, AdjustInventory | SetInventory):
+            sku = await self._sku(command.variant_id)
+            return {"sku": sku, "before": await self._quantity(sku, command.location_id)}
+        if isinstance(command, UpdateVariantPrice):
+            return {"sku": await self._sku(command.variant_id)}
+        return {}
+
+    async def execute(
+        self, command: WriteCommand, *, operation_key: str, checkpoint: Checkpoint
+    ) -> WriteOutcome:
+        """One POST/PUT."""
+        if isinstance(command, AdjustInventory | SetInventory):
+            return await self._stock(command, checkpoint)
+        if isinstance(command, UpdateVariantPrice):
+            sku = str(checkpoint["sku"])
+            ctx = self._ctx("update_variant_price", command.variant_id)
+            body = {"product": {"sku": sku, "price": float(command.price)}}
+            saved = await self._send("PUT", f"products/{quote(sku, safe='')}", body, ctx)
+            price = saved.get("price") if isinstance(saved, dict) else None
+            data = {"variant_id": command.variant_id, "price": price, "compare_at_price": None}
+            return WriteOutcome(data)
+        assert isinstance(command, CancelOrder)
+        return await self._cancel(command)
+
+    async def reconcile(
+        self, command: WriteCommand, *, operation_key: str, checkpoint: Checkpoint
+    ) -> WriteOutcome | None:
+        """Adjust: compare the source's quantity with the stored one; others resend safely."""
+        if not isinstance(command, AdjustInventory):
+            return None
+        sku, before = str(checkpoint["sku"]), checkpoint.get("before")
+        now = await self._quantity(sku, command.location_id)
+        if before is not None and now == before + command.delta:
+            return _level(sku, command.location_id, now)
+        if now == before:
+            return None
+        raise OutcomeUnknownError(
+            f"Quantity of {sku} at source {command.location_id} is {now}: neither {before} "
+            "(before) nor the adjusted value; a person must decide",
+            store_id=self.client.connection.store_id,
+            platform=Platform.MAGENTO.value,
+        )
+
+    async def _stock(
+        self, command: AdjustInventory | SetInventory, checkpoint: Checkpoint
+    ) -> WriteOutcome:
+        sku = str(checkpoint["sku"])
+        if isinstance(command, SetInventory):
+            target = float(command.available)
+        else:
+            target = float(checkpoint.get("before") or 0) + command.delta
+        item = {
+            "sku": sku,
+            "source_code": command.location_id,
+            "quantity": target,
+            "status": 1 if target > 0 else 0,
+        }
+        ctx = self._ctx("save_source_items", sku)
+        await self._send("POST", "inventory/source-items", {"sourceItems": [item]}, ctx)
+        return _level(sku, command.location_id, target)
+
+    async def _cancel(self, command: CancelOrder) -> WriteOutcome:
+        ctx = self._ctx("cancel_order", command.order_id)
+        if not command.order_id.isdigit():
+            raise NotFoundError(f"No Magento order {command.order_id[:40]!r}")
+        done = await self._send("POST", f"orders/{command.order_id}/cancel", None, ctx)
+        order = await self._read(f"orders/{command.order_id}", {}, self._ctx("get_order"))
+        state = order.get("state") if isinstance(order, dict) else None
+        if done is not True and state != CANCELED:
+            # Magento answers 200 `false` when the order cannot be cancelled in its state.
+            raise UpstreamValidationError(
+                f"Magento refused to cancel order {command.order_id} in state {state!r}",
+                store_id=ctx.store_id,
+                platform=ctx.platform,
+                operation=ctx.operation,
+            )
+        data = {
+            "order_id": command.order_id,
+            "status": state,
+            "cancelled_at": _iso(order.get("updated_at")) if isinstance(order, dict) else None,
+        }
+        return WriteOutcome(data)
+
+
+def _iso(value: Any) -> str | None:
+    # Magento timestamps are "YYYY-MM-DD HH:MM:SS" in UTC.
+    return f"{str(value).replace(' ', 'T')}+00:00" if value else None
+
+
+def _level(sku: str, source: str, quantity: float | None) -> WriteOutcome:
+    available = None if quantity is None else int(quantity)
+    return WriteOutcome({"inventory_item_id": sku, "location_id": source, "available": available})
+
+
+def create_writer(client: Any) -> MagentoWriter:
+    """The spec's writer factory: a writer on the store's one client."""
+    if not isinstance(client, MagentoClient):
+        raise TypeError("a Magento writer needs a MagentoClient")
+    return MagentoWriter(client)

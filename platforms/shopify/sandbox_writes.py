@@ -1,0 +1,457 @@
+"""Shopify sandbox write endpoints: inventory adjust/set, variant PUT, cancel, fulfil, refund."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from aiohttp import web
+
+from platforms.sandbox_writes import WriteLog
+from platforms.shopify.sandbox_after import FULFILLMENT_ID_BASE, REFUND_ID_BASE
+from platforms.shopify.sandbox_format import CURRENCY, clone, gid, money, shop_ts
+from platforms.shopify.sandbox_routes import API, json_response, not_found
+from platforms.shopify.seed import ShopifyState
+
+Payload = dict[str, Any]
+FULFILLMENT_ORDER_ID_BASE = 6_200_000_000_000
+FO_LINE_OFFSET = 1_000_000_000_000  # FO line item id = order line id + this
+THROTTLED = (
+    "Exceeded 2 calls per second for api client. "
+    "Reduce request rates to resume uninterrupted service."
+)
+CANCEL_REASONS = ("customer", "inventory", "fraud", "declined", "staff", "other")
+
+
+class Unprocessable(Exception):
+    """A 422 with Shopify's `{"errors": ...}` body."""
+
+    def __init__(self, errors: Any, key: str = "errors") -> None:
+        super().__init__(str(errors))
+        self.body = {key: errors}
+
+
+class ScriptedFailure(Exception):
+    """A test asked for this status after the write was applied."""
+
+    def __init__(self, status: int) -> None:
+        super().__init__(status)
+        self.status = status
+
+
+def _scripted(status: int) -> web.Response:
+    """Shopify's answer for a scripted failure: its 429 (with Retry-After) or a 5xx."""
+    if status == 429:
+        return json_response({"errors": THROTTLED}, status=429, headers={"Retry-After": "0.1"})
+    return json_response({"errors": "Internal Server Error"}, status=status)
+
+
+def _now() -> str:
+    return shop_ts(datetime.now(UTC))
+
+
+async def _json(request: web.Request) -> Payload:
+    try:
+        body = await request.json()
+    except ValueError:
+        raise Unprocessable("Invalid JSON in request body", key="error") from None
+    if not isinstance(body, dict):
+        raise Unprocessable("Invalid JSON in request body", key="error")
+    return body
+
+
+def _int_field(body: Payload, name: str) -> int:
+    value = body.get(name)
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise Unprocessable({name: ["is required"] if value is None else ["must be an integer"]})
+    try:
+        return int(value)
+    except ValueError:
+        raise Unprocessable({name: ["must be an integer"]}) from None
+
+
+class ShopifyWriteRoutes:
+    """Write handlers over one store's state; each applied write lands in `log`."""
+
+    def __init__(self, state: ShopifyState) -> None:
+        self.state = state
+        self.log = WriteLog()
+        self._ids = itertools.count(500_001)
+
+    def add_to(self, app: web.Application) -> None:
+        """Register the write endpoints under /admin/api/{version}/."""
+        post = [
+            ("/inventory_levels/adjust.json", self.adjust),
+            ("/inventory_levels/set.json", self.set_level),
+            (r"/orders/{id:\d+}/cancel.json", self.cancel),
+            ("/fulfillments.json", self.fulfil),
+            (r"/orders/{id:\d+}/refunds.json", self.refund),
+        ]
+        for path, handler in post:
+            app.router.add_post(API + path, self._guard(handler))
+        app.router.add_put(API + r"/variants/{id:\d+}.json", self._guard(self.put_variant))
+        app.router.add_get(
+            API + r"/orders/{id:\d+}/fulfillment_orders.json", self._guard(self.fulfillment_orders)
+        )
+
+    def _guard(self, handler: Any) -> Any:
+        async def guarded(request: web.Request) -> web.StreamResponse:
+            refused = self.log.refusal() if request.method != "GET" else None
+            if refused is not None:
+                return _scripted(refused)
+            try:
+                response: web.StreamResponse = await handler(request)
+            except Unprocessable as exc:
+                return json_response(exc.body, status=422)
+            except ScriptedFailure as exc:
+                return _scripted(exc.status)
+            return response
+
+        return guarded
+
+    async def _applied(self, what: str) -> None:
+        status = await self.log.record(what)
+        if status is not None:
+            raise ScriptedFailure(status)
+
+    # --- inventory ----------------------------------------------------------------------
+
+    def _level(self, body: Payload) -> Payload:
+        key = (_int_field(body, "inventory_item_id"), _int_field(body, "location_id"))
+        level = self.state.inventory_levels.get(key)
+        if level is None:
+            raise Unprocessable(["Inventory item is not stocked at the location"])
+        return level
+
+    async def adjust(self, request: web.Request) -> web.Response:
+        """POST inventory_levels/adjust.json {inventory_item_id, location_id, available_adjustment}.
+
+        Relative: Shopify applies the delta to whatever the level is now.
+        """
+        body = await _json(request)
+        level = self._level(body)
+        delta = _int_field(body, "available_adjustment")
+        self._change(level, int(level["available"] or 0) + delta)
+        await self._applied(f"adjust:{level['inventory_item_id']}:{level['location_id']}")
+        return json_response({"inventory_level": level})
+
+    async def set_level(self, request: web.Request) -> web.Response:
+        """POST inventory_levels/set.json {inventory_item_id, location_id, available}."""
+        body = await _json(request)
+        level = self._level(body)
+        self._change(level, _int_field(body, "available"))
+        await self._applied(f"set:{level['inventory_item_id']}:{level['location_id']}")
+        return json_response({"inventory_level": level})
+
+    def _change(self, level: Payload, available: int) -> None:
+        level["available"] = available
+        level["updated_at"] = _now()
+        item = level["inventory_item_id"]
+        total = sum(
+            int(lv["available"] or 0)
+            for (it, _), lv in self.state.inventory_levels.items()
+            if it == item
+        )
+        for variant in self.state.variants():
+            if variant["inventory_item_id"] == item:
+                variant["old_inventory_quantity"] = variant["inventory_quantity"]
+                variant["inventory_quantity"] = total
+
+    # --- variants -----------------------------------------------------------------------
+
+    async def put_variant(self, request: web.Request) -> web.Response:
+        """PUT variants/{id}.json {"variant": {price, compare_at_price, ...}}."""
+        ident = int(request.match_info["id"])
+        found = next((v for v in self.state.variants() if v["id"] == ident), None)
+        if found is None:
+            return not_found()
+        changes = (await _json(request)).get("variant")
+        if not isinstance(changes, dict):
+            raise Unprocessable({"variant": ["Required parameter missing or invalid"]}, "errors")
+        updates: Payload = {}
+        for name in ("price", "compare_at_price"):
+            if name in changes:
+                updates[name] = _money_field(changes[name], name, nullable=name != "price")
+        found.update(updates)
+        found["updated_at"] = _now()
+        await self._applied(f"variant:{ident}")
+        return json_response({"variant": found})
+
+    # --- orders -------------------------------------------------------------------------
+
+    def _order(self, request: web.Request) -> Payload | None:
+        ident = int(request.match_info["id"])
+        return next((o for o in self.state.orders if o["id"] == ident), None)
+
+    async def cancel(self, request: web.Request) -> web.Response:
+        """POST orders/{id}/cancel.json {reason, restock}."""
+        order = self._order(request)
+        if order is None:
+            return not_found()
+        body = await _json(request)
+        if order.get("cancelled_at"):
+            raise Unprocessable("Order has already been cancelled", key="error")
+        reason = body.get("reason", "other")
+        if reason not in CANCEL_REASONS:
+            raise Unprocessable({"reason": ["is not included in the list"]})
+        now = _now()
+        order.update(cancelled_at=now, cancel_reason=reason, closed_at=now, updated_at=now)
+        if order.get("financial_status") in ("pending", "authorized"):
+            order["financial_status"] = "voided"
+        for line in order["line_items"]:
+            line["fulfillable_quantity"] = 0
+        if body.get("restock"):
+            for line in order["line_items"]:
+                self._restock(line, int(line["quantity"]))
+        await self._applied(f"cancel:{order['id']}")
+        return json_response({"order": order})
+
+    def _restock(self, line: Payload, quantity: int) -> None:
+        variant = next((v for v in self.state.variants() if v["id"] == line["variant_id"]), None)
+        if variant is None or not self.state.locations:
+            return
+        key = (variant["inventory_item_id"], self.state.locations[0]["id"])
+        level = self.state.inventory_levels.get(key)
+        if level is not None:
+            self._change(level, int(level["available"] or 0) + quantity)
+
+    def _fulfillment_order(self, order: Payload) -> Payload:
+        """The order's one fulfillment order (the sandbox ships everything from one place)."""
+        ident = FULFILLMENT_ORDER_ID_BASE + int(order["number"])
+        lines = [
+            {
+                "id": line["id"] + FO_LINE_OFFSET,
+                "shop_id": self.state.shop["id"],
+                "fulfillment_order_id": ident,
+                "line_item_id": line["id"],
+                "inventory_item_id": None,
+                "quantity": line["quantity"],
+                "fulfillable_quantity": line["fulfillable_quantity"],
+                "variant_id": line["variant_id"],
+            }
+            for line in order["line_items"]
+        ]
+        if order.get("cancelled_at"):
+            status = "cancelled"
+        elif any(line["fulfillable_quantity"] for line in order["line_items"]):
+            status = "open"
+        else:
+            status = "closed"
+        location = self.state.locations[0]["id"] if self.state.locations else None
+        return {
+            "id": ident,
+            "admin_graphql_api_id": gid("FulfillmentOrder", ident),
+            "shop_id": self.state.shop["id"],
+            "order_id": order["id"],
+            "assigned_location_id": location,
+            "request_status": "unsubmitted",
+            "status": status,
+            "supported_actions": ["create_fulfillment"] if status == "open" else [],
+            "line_items": lines,
+        }
+
+    async def fulfillment_orders(self, request: web.Request) -> web.Response:
+        """GET orders/{id}/fulfillment_orders.json."""
+        order = self._order(request)
+        if order is None:
+            return not_found()
+        return json_response({"fulfillment_orders": [self._fulfillment_order(order)]})
+
+    async def fulfil(self, request: web.Request) -> web.Response:
+        """POST fulfillments.json with line_items_by_fulfillment_order and tracking_info."""
+        body = (await _json(request)).get("fulfillment")
+        if not isinstance(body, dict) or not body.get("line_items_by_fulfillment_order"):
+            raise Unprocessable({"fulfillment": ["line_items_by_fulfillment_order is required"]})
+        shipped: list[tuple[Payload, int]] = []
+        order: Payload | None = None
+        for group in body["line_items_by_fulfillment_order"]:
+            order = self._order_of_fo(group.get("fulfillment_order_id"))
+            shipped += _pick_lines(order, group.get("fulfillment_order_line_items"))
+        assert order is not None
+        for line, quantity in shipped:
+            line["fulfillable_quantity"] -= quantity
+            line["fulfillment_status"] = (
+                "fulfilled" if not line["fulfillable_quantity"] else "partial"
+            )
+        saved = self._record_fulfillment(order, shipped, body.get("tracking_info") or {})
+        await self._applied(f"fulfil:{order['id']}")
+        return json_response({"fulfillment": saved}, status=201)
+
+    def _order_of_fo(self, fo_id: Any) -> Payload:
+        for order in self.state.orders:
+            if FULFILLMENT_ORDER_ID_BASE + int(order["number"]) == fo_id:
+                if order.get("cancelled_at") or not any(
+                    line["fulfillable_quantity"] for line in order["line_items"]
+                ):
+                    raise Unprocessable([f"Fulfillment order {fo_id} has an unfulfillable status"])
+                return order
+        raise Unprocessable([f"Fulfillment order {fo_id} does not exist"])
+
+    def _record_fulfillment(
+        self, order: Payload, shipped: list[tuple[Payload, int]], tracking: Payload
+    ) -> Payload:
+        ident = FULFILLMENT_ID_BASE + next(self._ids)
+        now = _now()
+        number = tracking.get("number")
+        saved = {
+            "id": ident,
+            "admin_graphql_api_id": gid("Fulfillment", ident),
+            "created_at": now,
+            "location_id": self.state.locations[0]["id"] if self.state.locations else None,
+            "name": f"{order['name']}.{len(order['fulfillments']) + 1}",
+            "order_id": order["id"],
+            "service": "manual",
+            "shipment_status": None,
+            "status": "success",
+            "tracking_company": tracking.get("company"),
+            "tracking_number": number,
+            "tracking_numbers": [number] if number else [],
+            "tracking_url": tracking.get("url"),
+            "tracking_urls": [tracking["url"]] if tracking.get("url") else [],
+            "updated_at": now,
+            "line_items": [{**clone(line), "quantity": qty} for line, qty in shipped],
+        }
+        order["fulfillments"].append(saved)
+        remaining = any(line["fulfillable_quantity"] for line in order["line_items"])
+        order["fulfillment_status"] = "partial" if remaining else "fulfilled"
+        order["updated_at"] = now
+        return saved
+
+    async def refund(self, request: web.Request) -> web.Response:
+        """POST orders/{id}/refunds.json {"refund": {note, refund_line_items, shipping, ...}}."""
+        order = self._order(request)
+        if order is None:
+            return not_found()
+        body = (await _json(request)).get("refund")
+        if not isinstance(body, dict):
+            raise Unprocessable({"refund": ["Required parameter missing or invalid"]})
+        lines = self._refund_lines(order, body.get("refund_line_items") or [])
+        saved = self._record_refund(order, body, lines)
+        await self._applied(f"refund:{order['id']}")
+        return json_response({"refund": saved}, status=201)
+
+    def _refund_lines(self, order: Payload, requested: list[Any]) -> list[Payload]:
+        by_id = {line["id"]: line for line in order["line_items"]}
+        refunded: dict[int, int] = {}
+        for refund in order["refunds"]:
+            for item in refund["refund_line_items"]:
+                refunded[item["line_item_id"]] = refunded.get(item["line_item_id"], 0) + int(
+                    item["quantity"]
+                )
+        out = []
+        for n, item in enumerate(requested):
+            line = by_id.get(item.get("line_item_id")) if isinstance(item, dict) else None
+            if line is None:
+                raise Unprocessable({"refund_line_items": [f"line item {n} does not exist"]})
+            quantity = int(item.get("quantity") or 0)
+            if quantity <= 0 or quantity + refunded.get(line["id"], 0) > line["quantity"]:
+                raise Unprocessable(
+                    {"refund_line_items.quantity": ["cannot refund more items than were purchased"]}
+                )
+            subtotal = Decimal(line["price"]) * quantity
+            restock = item.get("restock_type", "no_restock")
+            if restock in ("return", "cancel"):
+                self._restock(line, quantity)
+            out.append(
+                {
+                    "id": line["id"] + 2 * FO_LINE_OFFSET,
+                    "line_item_id": line["id"],
+                    "quantity": quantity,
+                    "restock_type": restock,
+                    "location_id": self.state.locations[0]["id"]
+                    if restock != "no_restock"
+                    else None,
+                    "subtotal": float(subtotal),  # numbers here, strings in *_set: Shopify's quirk
+                    "total_tax": 0.0,
+                    "line_item": clone(line),
+                }
+            )
+        return out
+
+    def _record_refund(self, order: Payload, body: Payload, lines: list[Payload]) -> Payload:
+        ident = REFUND_ID_BASE + next(self._ids)
+        now = _now()
+        transactions = []
+        for n, txn in enumerate(body.get("transactions") or []):
+            amount = _money_field(txn.get("amount"), "amount", nullable=False)
+            transactions.append(
+                {
+                    "id": ident + 1 + n,
+                    "amount": amount,
+                    "currency": CURRENCY,
+                    "gateway": txn.get("gateway", "manual"),
+                    "kind": "refund",
+                    "order_id": order["id"],
+                    "processed_at": now,
+                    "status": "success",
+                    "test": False,
+                }
+            )
+        saved = {
+            "id": ident,
+            "admin_graphql_api_id": gid("Refund", ident),
+            "created_at": now,
+            "note": body.get("note"),
+            "order_id": order["id"],
+            "processed_at": now,
+            "restock": any(line["restock_type"] != "no_restock" for line in lines),
+            "user_id": None,
+            "order_adjustments": [],
+            "transactions": transactions,
+            "refund_line_items": lines,
+            "duties": [],
+            "additional_fees": [],
+        }
+        order["refunds"].append(saved)
+        refunded = sum(Decimal(t["amount"]) for r in order["refunds"] for t in r["transactions"])
+        total = Decimal(order["total_price"])
+        if refunded > 0:
+            order["financial_status"] = "refunded" if refunded >= total else "partially_refunded"
+        order["updated_at"] = now
+        return saved
+
+
+def _pick_lines(order: Payload, items: Any) -> list[tuple[Payload, int]]:
+    """(order line, quantity) for an FO group; the whole remaining quantity when not given."""
+    by_fo_line = {line["id"] + FO_LINE_OFFSET: line for line in order["line_items"]}
+    if not items:
+        return [
+            (ln, ln["fulfillable_quantity"])
+            for ln in order["line_items"]
+            if ln["fulfillable_quantity"]
+        ]
+    picked = []
+    for item in items:
+        line = by_fo_line.get(item.get("id")) if isinstance(item, dict) else None
+        if line is None:
+            raise Unprocessable(["Invalid fulfillment order line item id"])
+        quantity = int(item.get("quantity") or 0)
+        if quantity <= 0 or quantity > line["fulfillable_quantity"]:
+            raise Unprocessable(
+                [f"Invalid quantity for fulfillment order line item {item.get('id')}"]
+            )
+        picked.append((line, quantity))
+    return picked
+
+
+def _money_field(value: Any, name: str, *, nullable: bool) -> str | None:
+    if value is None or value == "":
+        if nullable:
+            return None
+        raise Unprocessable({name: ["can't be blank"]})
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation:
+        raise Unprocessable({name: ["is not a number"]}) from None
+    if not amount.is_finite() or amount < 0:
+        raise Unprocessable({name: ["must be greater than or equal to 0"]})
+    return money(amount)
+
+
+def add_write_routes(app: web.Application, state: ShopifyState) -> WriteLog:
+    """Register the write endpoints; returns the log of applied writes."""
+    routes = ShopifyWriteRoutes(state)
+    routes.add_to(app)
+    return routes.log

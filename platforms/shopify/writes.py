@@ -1,0 +1,212 @@
+"""Shopify writes over the Admin REST API: inventory adjust/set, variant price, order cancel."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from platforms.canonical import Platform
+from platforms.errors import NotFoundError, PayloadError, UnsupportedOnPlatformError
+from platforms.http import CallContext, Request, Response
+from platforms.shopify.client import ShopifyClient
+from platforms.shopify.writes_orders import ShopifyOrderWrites
+from platforms.writes import (
+    AdjustInventory,
+    CancelOrder,
+    Checkpoint,
+    CreateFulfillment,
+    CreateRefund,
+    OutcomeUnknownError,
+    SetInventory,
+    UpdateVariantPrice,
+    WriteCommand,
+    WriteOutcome,
+)
+
+
+class ShopifyWriter:
+    """`PlatformWriter` for one Shopify store, on its client's transport and rate bucket."""
+
+    supported = frozenset(
+        {
+            AdjustInventory.kind,
+            SetInventory.kind,
+            UpdateVariantPrice.kind,
+            CancelOrder.kind,
+            CreateFulfillment.kind,
+            CreateRefund.kind,
+        }
+    )
+
+    def __init__(self, client: ShopifyClient) -> None:
+        self.client = client
+        self.orders = ShopifyOrderWrites(self)
+
+    # --- plumbing (shared with writes_orders) ------------------------------------------
+
+    def ctx(self, operation: str, external_id: str | None = None) -> CallContext:
+        """Call context naming this store."""
+        store = self.client.connection.store_id
+        return CallContext(store, Platform.SHOPIFY.value, operation, external_id)
+
+    def url(self, path: str) -> str:
+        """Absolute URL of an Admin API path ("orders/1/cancel.json")."""
+        return self.client._base + path
+
+    async def read(self, path: str, params: dict[str, str], ctx: CallContext) -> Any:
+        """A GET with the transport's retries (reads are safe to repeat)."""
+        response = await self.client.transport.request(Request("GET", self.url(path), params), ctx)
+        return response.json()
+
+    async def send(self, method: str, path: str, body: Any, ctx: CallContext) -> Response:
+        """One write request, no transport retry: the queue owns retries of writes."""
+        request = Request(method, self.url(path), json=body)
+        return await self.client.transport.send_once(request, ctx)
+
+    def field(self, body: Any, key: str, ctx: CallContext) -> dict[str, Any]:
+        """`body[key]` as an object, or a PayloadError naming the operation."""
+        value = body.get(key) if isinstance(body, dict) else None
+        if not isinstance(value, dict):
+            raise PayloadError(
+                f"Shopify {ctx.operation} answer lacks {key!r}",
+                store_id=ctx.store_id,
+                platform=ctx.platform,
+                operation=ctx.operation,
+            )
+        return value
+
+    # --- PlatformWriter ----------------------------------------------------------------
+
+    async def prepare(self, command: WriteCommand, *, operation_key: str) -> Checkpoint:
+        """Inventory: the item id and the level before; orders: what the order has now."""
+        if isinstance(command, AdjustInventory | SetInventory):
+            item = await self._inventory_item(command.variant_id)
+            before = await self._level(item, command.location_id)
+            return {"inventory_item_id": item, "before": before}
+        if isinstance(command, CreateFulfillment | CreateRefund | CancelOrder):
+            return await self.orders.prepare(command)
+        return {}
+
+    async def execute(
+        self, command: WriteCommand, *, operation_key: str, checkpoint: Checkpoint
+    ) -> WriteOutcome:
+        """One send through the platform's own endpoint for the command."""
+        if isinstance(command, AdjustInventory | SetInventory):
+            return await self._inventory(command, checkpoint)
+        if isinstance(command, UpdateVariantPrice):
+            return await self._price(command)
+        if isinstance(command, CancelOrder | CreateFulfillment | CreateRefund):
+            return await self.orders.execute(command, operation_key, checkpoint)
+        raise UnsupportedOnPlatformError(f"Shopify has no write for {command.kind}")
+
+    async def reconcile(
+        self, command: WriteCommand, *, operation_key: str, checkpoint: Checkpoint
+    ) -> WriteOutcome | None:
+        """Look at the store before re-sending a write whose outcome is unknown."""
+        if isinstance(command, AdjustInventory):
+            item = str(checkpoint["inventory_item_id"])
+            now = await self._level(item, command.location_id)
+            before = checkpoint.get("before")
+            if before is not None and now == before + command.delta:
+                return _level_outcome(item, command.location_id, now, None)
+            if now == before:
+                return None
+            raise OutcomeUnknownError(
+                f"Stock of item {item} at location {command.location_id} is {now}: neither the "
+                f"level before the adjustment ({before}) nor after it; a person must decide",
+                platform=Platform.SHOPIFY.value,
+                store_id=self.client.connection.store_id,
+                operation="adjust_inventory",
+            )
+        if isinstance(command, CancelOrder | CreateFulfillment | CreateRefund):
+            return await self.orders.reconcile(command, operation_key, checkpoint)
+        return None  # set stock, set price: absolute, so sending again is harmless
+
+    # --- inventory and price -----------------------------------------------------------
+
+    async def _inventory_item(self, variant_id: str) -> str:
+        ctx = self.ctx("get_variant", variant_id)
+        body = await self.read(f"variants/{_numeric(variant_id, ctx)}.json", {}, ctx)
+        item = self.field(body, "variant", ctx).get("inventory_item_id")
+        if item is None:
+            raise NotFoundError(f"Variant {variant_id} tracks no inventory", **_where(ctx))
+        return str(item)
+
+    async def _level(self, item: str, location_id: str) -> int | None:
+        ctx = self.ctx("get_inventory_level", item)
+        params = {"inventory_item_ids": item, "location_ids": _numeric(location_id, ctx)}
+        body = await self.read("inventory_levels.json", params, ctx)
+        levels = body.get("inventory_levels") if isinstance(body, dict) else None
+        for level in levels or []:
+            if isinstance(level, dict) and str(level.get("location_id")) == location_id:
+                available = level.get("available")
+                return int(available) if available is not None else None
+        return None
+
+    async def _inventory(
+        self, command: AdjustInventory | SetInventory, checkpoint: Checkpoint
+    ) -> WriteOutcome:
+        item = int(checkpoint["inventory_item_id"])
+        location = int(command.location_id)
+        if isinstance(command, AdjustInventory):
+            path, ctx = "inventory_levels/adjust.json", self.ctx("adjust_inventory", str(item))
+            body: dict[str, Any] = {"available_adjustment": command.delta}
+        else:
+            path, ctx = "inventory_levels/set.json", self.ctx("set_inventory", str(item))
+            body = {"available": command.available}
+        body.update(location_id=location, inventory_item_id=item)
+        response = await self.send("POST", path, body, ctx)
+        level = self.field(response.json(), "inventory_level", ctx)
+        available = level.get("available")
+        return _level_outcome(
+            str(item),
+            command.location_id,
+            int(available) if available is not None else None,
+            response.headers.get("X-Request-Id"),
+        )
+
+    async def _price(self, command: UpdateVariantPrice) -> WriteOutcome:
+        ctx = self.ctx("update_variant_price", command.variant_id)
+        ident = int(_numeric(command.variant_id, ctx))
+        variant: dict[str, Any] = {"id": ident, "price": command.price}
+        if command.compare_at_price is not None:
+            variant["compare_at_price"] = command.compare_at_price or None
+        response = await self.send("PUT", f"variants/{ident}.json", {"variant": variant}, ctx)
+        saved = self.field(response.json(), "variant", ctx)
+        return WriteOutcome(
+            {
+                "variant_id": str(saved.get("id", ident)),
+                "price": str(saved.get("price")),
+                "compare_at_price": saved.get("compare_at_price"),
+            },
+            response.headers.get("X-Request-Id"),
+        )
+
+
+def _level_outcome(
+    item: str, location_id: str, available: int | None, request_id: str | None
+) -> WriteOutcome:
+    data = {"inventory_item_id": item, "location_id": location_id, "available": available}
+    return WriteOutcome(data, request_id)
+
+
+def _where(ctx: CallContext) -> dict[str, Any]:
+    return {
+        "store_id": ctx.store_id,
+        "platform": ctx.platform,
+        "operation": ctx.operation,
+        "external_id": ctx.external_id,
+    }
+
+
+def _numeric(ident: str, ctx: CallContext) -> str:
+    """Shopify ids are integers: anything else cannot exist there."""
+    if not (ident.isascii() and ident.isdigit()):
+        raise NotFoundError(f"No Shopify object with id {ident[:40]!r}", **_where(ctx))
+    return ident
+
+
+def create_writer(client: Any) -> ShopifyWriter:
+    """The spec's writer factory: a writer on the store's one client."""
+    if not isinstance(client, ShopifyClient):
+        raise TypeError("a Shopify writer needs a ShopifyClient")
+    return ShopifyWriter(client)

@@ -1,0 +1,241 @@
+"""WooCommerce writes over REST v3: stock and price via PUT products/variations, order cancel.
+
+Core WooCommerce has one stock figure per product (no locations), no relative stock update
+and no shipment API: adjust is read-then-set (the queue runs one write per variant at a
+time), fulfilments are unsupported, refunds are tagged in their reason for reconcile.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from platforms.canonical import Platform
+from platforms.errors import NotFoundError, PayloadError, UnsupportedOnPlatformError
+from platforms.http import CallContext, Request
+from platforms.woocommerce.client import WooCommerceClient
+from platforms.woocommerce.mapping_products import LOCATION_ID
+from platforms.writes import (
+    AdjustInventory,
+    CancelOrder,
+    Checkpoint,
+    CreateFulfillment,
+    CreateRefund,
+    OutcomeUnknownError,
+    SetInventory,
+    UpdateVariantPrice,
+    WriteCommand,
+    WriteOutcome,
+    operation_tag,
+)
+
+
+class WooCommerceWriter:
+    """`PlatformWriter` for one WooCommerce store, on its client's transport."""
+
+    supported = frozenset(
+        {
+            AdjustInventory.kind,
+            SetInventory.kind,
+            UpdateVariantPrice.kind,
+            CancelOrder.kind,
+            CreateRefund.kind,
+        }
+    )
+
+    unsupported = {
+        CreateFulfillment.kind: "WooCommerce core has no shipment API "
+        "(tracking lives in plugins such as Shipment Tracking)",
+    }
+
+    def __init__(self, client: WooCommerceClient) -> None:
+        self.client = client
+
+    def _ctx(self, operation: str, external_id: str | None = None) -> CallContext:
+        store = self.client.connection.store_id
+        return CallContext(store, Platform.WOOCOMMERCE.value, operation, external_id)
+
+    async def _read(self, path: str, ctx: CallContext) -> Any:
+        url = f"{self.client._api}/{path}"
+        return (await self.client._transport.request(Request("GET", url), ctx)).json()
+
+    async def _send(self, method: str, path: str, body: Any, ctx: CallContext) -> Any:
+        url = f"{self.client._api}/{path}"
+        return (await self.client._transport.send_once(Request(method, url, json=body), ctx)).json()
+
+    async def _variant_path(self, variant_id: str) -> tuple[str, dict[str, Any]]:
+        """The REST path of a variant (a variation or a simple product) and its payload."""
+        ctx = self._ctx("get_variant", variant_id)
+        if not variant_id.isdigit():
+            raise NotFoundError(
+                f"No WooCommerce product {variant_id[:40]!r}", store_id=ctx.store_id
+            )
+        # products/{id} also answers for variations (woocommerce#41374), naming the parent.
+        body = await self._read(f"products/{variant_id}", ctx)
+        if not isinstance(body, dict):
+            raise PayloadError("WooCommerce get_variant did not return an object")
+        if body.get("type") == "variation" and body.get("parent_id"):
+            return f"products/{body['parent_id']}/variations/{variant_id}", body
+        return f"products/{variant_id}", body
+
+    # --- PlatformWriter ----------------------------------------------------------------
+
+    async def prepare(self, command: WriteCommand, *, operation_key: str) -> Checkpoint:
+        """Inventory and price: the variant's REST path and its stock before the write."""
+        if isinstance(command, AdjustInventory | SetInventory):
+            self._one_location(command.location_id)
+        if isinstance(command, AdjustInventory | SetInventory | UpdateVariantPrice):
+            path, body = await self._variant_path(command.variant_id)
+            return {"path": path, "before": body.get("stock_quantity")}
+        return {}
+
+    async def execute(
+        self, command: WriteCommand, *, operation_key: str, checkpoint: Checkpoint
+    ) -> WriteOutcome:
+        """One PUT/POST."""
+        if isinstance(command, AdjustInventory | SetInventory):
+            return await self._stock(command, checkpoint)
+        if isinstance(command, UpdateVariantPrice):
+            return await self._price(command, checkpoint)
+        if isinstance(command, CancelOrder):
+            ctx = self._ctx("cancel_order", command.order_id)
+            body = await self._send("PUT", f"orders/{_id(command.order_id)}", _CANCEL, ctx)
+            return _order_outcome(body)
+        if isinstance(command, CreateRefund):
+            return await self._refund(command, operation_key)
+        raise UnsupportedOnPlatformError(f"WooCommerce has no API for {command.kind}")
+
+    async def reconcile(
+        self, command: WriteCommand, *, operation_key: str, checkpoint: Checkpoint
+    ) -> WriteOutcome | None:
+        """Adjust: compare with the stock before; refunds: look for our tag."""
+        if isinstance(command, AdjustInventory):
+            _, body = await self._variant_path(command.variant_id)
+            now, before = body.get("stock_quantity"), checkpoint.get("before")
+            if before is not None and now == before + command.delta:
+                return _stock_outcome(command.variant_id, now)
+            if now == before:
+                return None
+            raise OutcomeUnknownError(
+                f"Stock of {command.variant_id} is {now}: neither {before} (before) nor "
+                f"{before} + {command.delta} (after); a person must decide",
+                store_id=self.client.connection.store_id,
+                platform=Platform.WOOCOMMERCE.value,
+            )
+        if isinstance(command, CreateRefund):
+            ctx = self._ctx("list_refunds", command.order_id)
+            refunds = await self._read(f"orders/{_id(command.order_id)}/refunds", ctx)
+            tag = operation_tag(operation_key)
+            for refund in refunds if isinstance(refunds, list) else []:
+                if isinstance(refund, dict) and tag in str(refund.get("reason") or ""):
+                    return _refund_outcome(command.order_id, refund)
+        return None  # set stock, price, cancel: absolute, sending again is harmless
+
+    # --- writes -------------------------------------------------------------------------
+
+    def _one_location(self, location_id: str) -> None:
+        if location_id != LOCATION_ID:
+            raise UnsupportedOnPlatformError(
+                "WooCommerce core keeps one stock figure per product: only location "
+                f"{LOCATION_ID!r} exists",
+                store_id=self.client.connection.store_id,
+                platform=Platform.WOOCOMMERCE.value,
+            )
+
+    async def _stock(
+        self, command: AdjustInventory | SetInventory, checkpoint: Checkpoint
+    ) -> WriteOutcome:
+        if isinstance(command, SetInventory):
+            target = command.available
+        else:
+            target = int(checkpoint.get("before") or 0) + command.delta
+        ctx = self._ctx("set_stock", command.variant_id)
+        body = {"manage_stock": True, "stock_quantity": target}
+        saved = await self._send("PUT", str(checkpoint["path"]), body, ctx)
+        return _stock_outcome(command.variant_id, _dict(saved).get("stock_quantity"))
+
+    async def _price(self, command: UpdateVariantPrice, checkpoint: Checkpoint) -> WriteOutcome:
+        # WooCommerce prices: regular_price, and sale_price when on sale (then the regular
+        # price is what the canonical model calls compare-at).
+        if command.compare_at_price:
+            body = {"regular_price": command.compare_at_price, "sale_price": command.price}
+        else:
+            body = {"regular_price": command.price, "sale_price": ""}
+        ctx = self._ctx("update_variant_price", command.variant_id)
+        saved = _dict(await self._send("PUT", str(checkpoint["path"]), body, ctx))
+        on_sale = saved.get("sale_price") not in (None, "")
+        data = {
+            "variant_id": command.variant_id,
+            "price": saved.get("price"),
+            "compare_at_price": saved.get("regular_price") if on_sale else None,
+        }
+        return WriteOutcome(data)
+
+    async def _refund(self, command: CreateRefund, operation_key: str) -> WriteOutcome:
+        tag = operation_tag(operation_key)
+        body: dict[str, Any] = {
+            "amount": command.amount or "0.00",
+            # the reason is kept on the refund: the tag lets a reconcile find it.
+            "reason": f"{command.reason} [{tag}]" if command.reason else f"[{tag}]",
+            "api_refund": False,  # record the refund; moving money is the gateway plugin's job
+            "api_restock": any(line.restock for line in command.lines),
+            "line_items": [
+                {"id": _id(line.line_item_id), "quantity": line.quantity} for line in command.lines
+            ],
+        }
+        ctx = self._ctx("create_refund", command.order_id)
+        saved = await self._send("POST", f"orders/{_id(command.order_id)}/refunds", body, ctx)
+        return _refund_outcome(command.order_id, _dict(saved))
+
+
+_CANCEL = {"status": "cancelled"}
+
+
+def _dict(body: Any) -> dict[str, Any]:
+    if not isinstance(body, dict):
+        raise PayloadError("WooCommerce answered a write with something other than an object")
+    return body
+
+
+def _id(ident: str) -> int:
+    if not ident.isdigit():
+        raise NotFoundError(f"No WooCommerce object with id {ident[:40]!r}")
+    return int(ident)
+
+
+def _stock_outcome(variant_id: str, available: Any) -> WriteOutcome:
+    data = {
+        "inventory_item_id": variant_id,
+        "location_id": LOCATION_ID,
+        "available": None if available is None else int(available),
+    }
+    return WriteOutcome(data)
+
+
+def _order_outcome(body: Any) -> WriteOutcome:
+    order = _dict(body)
+    data = {
+        "order_id": str(order.get("id")),
+        "status": order.get("status"),
+        "cancelled_at": order.get("date_modified_gmt") and f"{order['date_modified_gmt']}+00:00",
+    }
+    return WriteOutcome(data)
+
+
+def _refund_outcome(order_id: str, refund: dict[str, Any]) -> WriteOutcome:
+    data = {
+        "refund_id": str(refund.get("id")),
+        "order_id": order_id,
+        "amount": refund.get("amount"),
+        "lines": [
+            {"line_item_id": str(li.get("id")), "quantity": abs(int(li.get("quantity") or 0))}
+            for li in refund.get("line_items") or []
+        ],
+    }
+    return WriteOutcome(data)
+
+
+def create_writer(client: Any) -> WooCommerceWriter:
+    """The spec's writer factory: a writer on the store's one client."""
+    if not isinstance(client, WooCommerceClient):
+        raise TypeError("a WooCommerce writer needs a WooCommerceClient")
+    return WooCommerceWriter(client)

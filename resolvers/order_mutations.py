@@ -1,0 +1,231 @@
+"""cancelOrder, createFulfillment and createRefund through the write queue."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Any
+
+import strawberry
+
+from gateway.writes.model import Job, JobStatus
+from platforms.errors import InvalidInputError
+from platforms.ids import Kind, decode_id, encode_id
+from platforms.writes import CancelOrder, CreateFulfillment, CreateRefund, LineQuantity
+from resolvers.write_operations import (
+    IdempotencyKeyReused,
+    UnsupportedOnPlatform,
+    WriteFailed,
+    WriteOperation,
+    WriteQueued,
+    pending_or_failed,
+    submit,
+)
+
+Errors = WriteQueued | WriteFailed | IdempotencyKeyReused | UnsupportedOnPlatform
+
+
+@strawberry.input(description="An order line and how many of its units.")
+class OrderLineQuantityInput:
+    line_item_id: str = strawberry.field(description="The line's `externalId` on the order.")
+    quantity: int = strawberry.field(description="Units of that line (at least 1).")
+    restock: bool = strawberry.field(
+        default=False, description="Refunds only: put the units back in stock."
+    )
+
+
+@strawberry.input(description="Cancel an order.")
+class CancelOrderInput:
+    order_id: strawberry.ID = strawberry.field(description="The order to cancel.")
+    reason: str | None = strawberry.field(
+        default=None, description="customer, inventory, fraud, declined, staff or other."
+    )
+    restock: bool = strawberry.field(default=False, description="Put the items back in stock.")
+
+
+@strawberry.input(description="Ship some or all of an order's lines.")
+class CreateFulfillmentInput:
+    order_id: strawberry.ID = strawberry.field(description="The order to fulfil.")
+    lines: list[OrderLineQuantityInput] = strawberry.field(
+        default_factory=list, description="Lines and quantities; empty ships everything left."
+    )
+    tracking_company: str | None = strawberry.field(default=None, description="Carrier name.")
+    tracking_number: str | None = strawberry.field(default=None, description="Tracking number.")
+    tracking_url: str | None = strawberry.field(default=None, description="Tracking page URL.")
+    notify: bool = strawberry.field(default=False, description="Email the customer.")
+
+
+@strawberry.input(description="Refund lines, shipping and/or an amount of an order.")
+class CreateRefundInput:
+    order_id: strawberry.ID = strawberry.field(description="The order to refund.")
+    lines: list[OrderLineQuantityInput] = strawberry.field(
+        default_factory=list, description="Lines, quantities and whether to restock them."
+    )
+    shipping_amount: Decimal | None = strawberry.field(
+        default=None, description="Shipping to refund."
+    )
+    amount: Decimal | None = strawberry.field(
+        default=None, description="Money to return to the customer."
+    )
+    reason: str | None = strawberry.field(default=None, description="Why, kept on the refund.")
+    notify: bool = strawberry.field(default=False, description="Email the customer.")
+
+
+@strawberry.type(description="The order was cancelled.")
+class CancelOrderSuccess:
+    operation: WriteOperation = strawberry.field(description="The finished operation.")
+    order_id: strawberry.ID = strawberry.field(description="The cancelled order.")
+    cancelled_at: datetime | None = strawberry.field(description="When, as the platform says.")
+
+
+@strawberry.type(description="A line and quantity a fulfillment or refund covered.")
+class WrittenLine:
+    line_item_id: str = strawberry.field(description="The order line's external id.")
+    quantity: int | None = strawberry.field(description="Units covered.")
+
+
+@strawberry.type(description="The fulfillment was created.")
+class CreateFulfillmentSuccess:
+    operation: WriteOperation = strawberry.field(description="The finished operation.")
+    fulfillment_id: strawberry.ID = strawberry.field(description="The new fulfillment's id.")
+    order_id: strawberry.ID = strawberry.field(description="The fulfilled order.")
+    tracking_number: str | None = strawberry.field(description="Tracking number recorded.")
+    lines: list[WrittenLine] = strawberry.field(description="Lines shipped.")
+
+
+@strawberry.type(description="The refund was created.")
+class CreateRefundSuccess:
+    operation: WriteOperation = strawberry.field(description="The finished operation.")
+    refund_id: strawberry.ID = strawberry.field(description="The new refund's id.")
+    order_id: strawberry.ID = strawberry.field(description="The refunded order.")
+    amount: Decimal | None = strawberry.field(description="Money returned, as the platform says.")
+    lines: list[WrittenLine] = strawberry.field(description="Lines refunded.")
+
+
+CancelOrderResult = Annotated[
+    CancelOrderSuccess | Errors,
+    strawberry.union("CancelOrderResult", description="The outcome of cancelOrder."),
+]
+CreateFulfillmentResult = Annotated[
+    CreateFulfillmentSuccess | Errors,
+    strawberry.union("CreateFulfillmentResult", description="The outcome of createFulfillment."),
+]
+CreateRefundResult = Annotated[
+    CreateRefundSuccess | Errors,
+    strawberry.union("CreateRefundResult", description="The outcome of createRefund."),
+]
+
+
+def _lines(lines: list[OrderLineQuantityInput]) -> tuple[LineQuantity, ...]:
+    for line in lines:
+        if line.quantity < 1:
+            raise InvalidInputError(f"Quantity of line {line.line_item_id[:40]!r} must be >= 1")
+    return tuple(LineQuantity(li.line_item_id, li.quantity, li.restock) for li in lines)
+
+
+def _money(value: Decimal | None, name: str) -> str | None:
+    if value is None:
+        return None
+    if not value.is_finite() or value < 0:
+        raise InvalidInputError(f"`{name}` must be a non-negative amount")
+    return f"{value:.2f}"
+
+
+def _written(result: dict[str, Any]) -> list[WrittenLine]:
+    return [
+        WrittenLine(line_item_id=str(li.get("line_item_id")), quantity=li.get("quantity"))
+        for li in result.get("lines") or []
+    ]
+
+
+def _gid(store_id: str, kind: Kind, external_id: Any) -> strawberry.ID:
+    return strawberry.ID(encode_id(store_id, kind, str(external_id)))
+
+
+@strawberry.type
+class OrderMutations:
+    @strawberry.mutation(description="Cancel an order, exactly once per idempotency key.")
+    async def cancel_order(
+        self,
+        info: strawberry.Info,
+        input: CancelOrderInput,
+        idempotency_key: str | None = None,
+        wait: bool = True,
+    ) -> CancelOrderResult:
+        gid = decode_id(str(input.order_id), Kind.ORDER)
+        command = CancelOrder(gid.external_id, input.reason, input.restock)
+        found = await submit(info, gid.store_id, command, idempotency_key, wait)
+        if not isinstance(found, Job):
+            return found
+        if found.status is not JobStatus.SUCCEEDED:
+            return pending_or_failed(found)
+        result = found.result or {}
+        raw = result.get("cancelled_at")
+        return CancelOrderSuccess(
+            operation=WriteOperation.of(found),
+            order_id=input.order_id,
+            cancelled_at=datetime.fromisoformat(raw) if isinstance(raw, str) else None,
+        )
+
+    @strawberry.mutation(description="Ship lines of an order, exactly once per idempotency key.")
+    async def create_fulfillment(
+        self,
+        info: strawberry.Info,
+        input: CreateFulfillmentInput,
+        idempotency_key: str | None = None,
+        wait: bool = True,
+    ) -> CreateFulfillmentResult:
+        gid = decode_id(str(input.order_id), Kind.ORDER)
+        command = CreateFulfillment(
+            gid.external_id,
+            _lines(input.lines),
+            input.tracking_company,
+            input.tracking_number,
+            input.tracking_url,
+            input.notify,
+        )
+        found = await submit(info, gid.store_id, command, idempotency_key, wait)
+        if not isinstance(found, Job):
+            return found
+        if found.status is not JobStatus.SUCCEEDED:
+            return pending_or_failed(found)
+        result = found.result or {}
+        return CreateFulfillmentSuccess(
+            operation=WriteOperation.of(found),
+            fulfillment_id=_gid(gid.store_id, Kind.FULFILLMENT, result.get("fulfillment_id")),
+            order_id=input.order_id,
+            tracking_number=result.get("tracking_number"),
+            lines=_written(result),
+        )
+
+    @strawberry.mutation(description="Refund an order, exactly once per idempotency key.")
+    async def create_refund(
+        self,
+        info: strawberry.Info,
+        input: CreateRefundInput,
+        idempotency_key: str | None = None,
+        wait: bool = True,
+    ) -> CreateRefundResult:
+        gid = decode_id(str(input.order_id), Kind.ORDER)
+        command = CreateRefund(
+            gid.external_id,
+            _lines(input.lines),
+            _money(input.shipping_amount, "shippingAmount"),
+            _money(input.amount, "amount"),
+            input.reason,
+            input.notify,
+        )
+        found = await submit(info, gid.store_id, command, idempotency_key, wait)
+        if not isinstance(found, Job):
+            return found
+        if found.status is not JobStatus.SUCCEEDED:
+            return pending_or_failed(found)
+        result = found.result or {}
+        amount = result.get("amount")
+        return CreateRefundSuccess(
+            operation=WriteOperation.of(found),
+            refund_id=_gid(gid.store_id, Kind.REFUND, result.get("refund_id")),
+            order_id=input.order_id,
+            amount=Decimal(str(amount)) if amount is not None else None,
+            lines=_written(result),
+        )

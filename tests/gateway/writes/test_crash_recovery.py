@@ -1,0 +1,131 @@
+"""A real `cartgraph serve` process is SIGKILLed mid-batch and restarted on the same data dir:
+every accepted write is applied exactly once (the sandbox's own log and stock prove it)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from gateway.server import free_port
+from platforms.sandbox_kit import serve
+from platforms.shopify.sandbox import DEFAULT_TOKEN, ShopifySandbox
+from tests.gateway.writes.conftest import WriteGateway, first_stock
+
+TOKEN_ENV = "CARTGRAPH_TEST_SHOP_TOKEN"
+ITEMS = 10  # distinct resources: each gets two adjustments (+1 then +2)
+ADJUST = """
+mutation($input: AdjustInventoryInput!, $key: String) {
+  adjustInventory(input: $input, idempotencyKey: $key, wait: false) {
+    __typename ... on WriteQueued { operation { id } } } }"""
+COUNT = """
+query($s: WriteOperationStatus) { writeOperations(storeId: "shop-a", status: $s, first: 1) {
+  totalCount } }"""
+
+
+def _config(tmp: Path, sandbox_url: str, port: int) -> Path:
+    path = tmp / "cartgraph.toml"
+    path.write_text(
+        f"""
+[gateway]
+host = "127.0.0.1"
+port = {port}
+data_dir = "{tmp / "data"}"
+
+[[stores]]
+id = "shop-a"
+platform = "shopify"
+url = "{sandbox_url}"
+api_version = "2025-07"
+poll_interval_seconds = 0
+credentials = {{ access_token = "env:{TOKEN_ENV}" }}
+rate_limit = {{ capacity = 1000, leak_per_second = 1000 }}
+""",
+        encoding="utf-8",
+    )
+    return path
+
+
+@contextlib.asynccontextmanager
+async def _gateway_process(
+    config: Path, port: int, session: aiohttp.ClientSession
+) -> AsyncIterator[asyncio.subprocess.Process]:
+    env = {**os.environ, TOKEN_ENV: DEFAULT_TOKEN}
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "gateway.cli", "--log-level", "warning", "serve",
+        "--config", str(config), env=env, cwd=Path(__file__).parents[3],
+    )  # fmt: skip
+    try:
+        for _ in range(600):
+            if proc.returncode is not None:
+                raise AssertionError(f"gateway exited with {proc.returncode}")
+            with contextlib.suppress(aiohttp.ClientError):
+                async with session.get(f"http://127.0.0.1:{port}/healthz") as resp:
+                    if resp.status == 200:
+                        break
+            await asyncio.sleep(0.05)
+        yield proc
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+        await proc.wait()
+
+
+async def _count(gw: WriteGateway, status: str | None) -> int:
+    data = await gw.data(COUNT, {"s": status})
+    return int(data["writeOperations"]["totalCount"])
+
+
+async def test_sigkill_mid_batch_then_restart_applies_each_write_once(tmp_path: Path) -> None:
+    sandbox = ShopifySandbox(seed=3, orders=20, products=12, bucket=None)
+    stocks = [first_stock(sandbox, "shop-a", n) for n in range(ITEMS)]
+    before = {s["key"]: s["available"] for s in stocks}
+    async with serve(sandbox.app) as url, aiohttp.ClientSession() as session:
+        port = free_port()
+        config = _config(tmp_path, url, port)
+        gw = WriteGateway(f"http://127.0.0.1:{port}", session)
+        sandbox.writes.hold = asyncio.Event()  # applied writes get no answer until released
+        async with _gateway_process(config, port, session) as proc:
+            accepted = await _submit_batch(gw, stocks)
+            # every item's first write is applied upstream, none answered: the worker dies
+            # between "the platform did it" and "the worker recorded it".
+            await sandbox.writes.wait_for("adjust:", ITEMS)
+            proc.send_signal(signal.SIGKILL)
+            await proc.wait()
+        assert len(sandbox.writes.applied) == ITEMS
+        sandbox.writes.hold.set()
+        async with _gateway_process(config, port, session):
+            while await _count(gw, "SUCCEEDED") < len(accepted):
+                assert await _count(gw, "QUARANTINED") == 0
+                await asyncio.sleep(0.05)
+            assert await _count(gw, None) == len(accepted)
+    for stock in stocks:
+        key = f"adjust:{stock['item']}:{stock['location']}"
+        assert sandbox.writes.applied.count(key) == 2, key  # none lost, none doubled
+        assert sandbox.state.inventory_levels[stock["key"]]["available"] == before[stock["key"]] + 3
+    assert len(sandbox.writes.applied) == 2 * ITEMS
+
+
+async def _submit_batch(gw: WriteGateway, stocks: list[dict[str, Any]]) -> list[str]:
+    accepted = []
+    for delta in (1, 2):
+        for n, stock in enumerate(stocks):
+            variables = {
+                "input": {
+                    "variantId": stock["variantId"],
+                    "locationId": stock["locationId"],
+                    "delta": delta,
+                },
+                "key": f"batch-{n}-{delta}",
+            }
+            result = (await gw.data(ADJUST, variables))["adjustInventory"]
+            assert result["__typename"] == "WriteQueued", result
+            accepted.append(result["operation"]["id"])
+    return accepted
