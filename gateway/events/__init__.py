@@ -1,0 +1,1 @@
+"""Order and inventory events: webhook receipts, polling, the event log and live fan-out."""

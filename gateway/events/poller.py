@@ -1,0 +1,135 @@
+"""The polling safety net: per store, orders updated since the checkpoint become events."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from datetime import UTC, datetime, timedelta
+
+from gateway.events.log import Checkpoint, EventLog
+from gateway.events.sink import EventSink
+from gateway.stores import StoreHandle
+from platforms.adapter import OrderQuery
+from platforms.canonical import Order
+from platforms.errors import CartgraphError
+from platforms.events import EventSource, candidate_of, version_text
+
+log = logging.getLogger("cartgraph.poller")
+
+STREAM = "orders"
+DEFAULT_OVERLAP = timedelta(seconds=30)
+FIRST_POLL_TIMEOUT = 15.0  # start-up does not wait longer for an unreachable store
+
+
+def _parse(text: str) -> datetime:
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+
+
+class OrderPoller:
+    """Polls one store. The checkpoint moves only in the transaction that appends its events.
+
+    The first poll of a store only sets a baseline (the newest `updated_at` the store
+    reports): history is not replayed as events. Each later poll asks for orders updated
+    since checkpoint - overlap (platform clocks and commit delays skew), so an order
+    committed late with an older timestamp is still found; dedupe drops what was seen.
+    """
+
+    def __init__(
+        self,
+        handle: StoreHandle,
+        event_log: EventLog,
+        sink: EventSink,
+        *,
+        interval: float,
+        overlap: timedelta = DEFAULT_OVERLAP,
+        page_size: int = 100,
+    ) -> None:
+        self.handle = handle
+        self.log = event_log
+        self.sink = sink
+        self.interval = interval
+        self.overlap = overlap
+        self.page_size = min(page_size, handle.client.max_page_size)
+        self.last_poll_at: datetime | None = None
+        self.last_error: str | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._lock = asyncio.Lock()
+
+    @property
+    def store_id(self) -> str:
+        """The polled store."""
+        return self.handle.connection.store_id
+
+    def start(self) -> None:
+        """Poll every `interval` seconds until stopped (`first_poll` runs before this)."""
+        self._task = asyncio.create_task(self._loop(), name=f"cartgraph-poll-{self.store_id}")
+
+    async def stop(self) -> None:
+        """Stop polling (a poll in flight is cancelled; its checkpoint was not moved)."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.interval)
+            try:
+                await self.poll()
+            except CartgraphError as exc:
+                self.last_error = str(exc)
+                log.warning("poll of %s failed: %s", self.store_id, exc)
+
+    async def poll(self) -> int:
+        """One poll; returns how many events it appended."""
+        async with self._lock:
+            checkpoint = await self.log.checkpoint(self.store_id, STREAM)
+            if checkpoint is None:
+                await self._baseline()
+                return 0
+            since = _parse(checkpoint) - self.overlap
+            orders = await self._changed_since(since)
+            newest = max([checkpoint, *(version_text(o.updated_at) for o in orders)])
+            now = datetime.now(UTC)
+            candidates = [candidate_of(o, EventSource.POLL, now=now) for o in orders]
+            events = await self.sink.record(
+                candidates, checkpoint=Checkpoint(self.store_id, STREAM, newest)
+            )
+            self.last_poll_at, self.last_error = now, None
+            return len(events)
+
+    async def _baseline(self) -> None:
+        # the overlap window below the baseline is re-read by every poll: remember what is
+        # in it now, or the next poll would announce old orders as new events.
+        page = await self.handle.client.list_orders(OrderQuery(), cursor=None, limit=1)
+        now = datetime.now(UTC)
+        newest = page.items[0].updated_at if page.items else now
+        known = await self._changed_since(newest - self.overlap) if page.items else []
+        await self.log.remember(
+            [candidate_of(o, EventSource.POLL, now=now) for o in known],
+            Checkpoint(self.store_id, STREAM, version_text(newest)),
+        )
+        self.last_poll_at, self.last_error = now, None
+
+    async def first_poll(self) -> None:
+        """The baseline poll, run before the gateway reports started (errors only logged)."""
+        try:
+            async with asyncio.timeout(FIRST_POLL_TIMEOUT):
+                await self.poll()
+        except (CartgraphError, TimeoutError) as exc:
+            self.last_error = str(exc) or "first poll timed out"
+            log.warning("first poll of %s failed: %s", self.store_id, self.last_error)
+
+    async def _changed_since(self, since: datetime) -> list[Order]:
+        found: list[Order] = []
+        cursor: str | None = None
+        # every page: results come newest first, so stopping early would skip older changes.
+        while True:
+            page = await self.handle.client.list_orders(
+                OrderQuery(updated_after=since), cursor=cursor, limit=self.page_size
+            )
+            found.extend(page.items)
+            cursor = page.next_cursor
+            if cursor is None:
+                return found

@@ -1,0 +1,159 @@
+"""Starts and stops the event machinery and hands subscribers a gap-free stream."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from starlette.routing import Route
+
+from gateway.events.bus import DEFAULT_BUFFER, EventBus
+from gateway.events.log import EventFilter, EventLog
+from gateway.events.poller import DEFAULT_OVERLAP, OrderPoller
+from gateway.events.processor import ReceiptProcessor
+from gateway.events.receiver import webhook_routes
+from gateway.events.sink import EventSink
+from gateway.events.sqlite_log import SqliteEventLog
+from gateway.stores import StoreHandle, StoreRegistry
+from platforms.errors import StoreNotFoundError
+from platforms.events import StoredEvent
+from platforms.registry import get_spec
+
+REPLAY_PAGE = 500
+LOG_FILE = "events.sqlite3"
+
+
+@dataclass(frozen=True)
+class FeedStatus:
+    """How fresh one store's event feed is."""
+
+    store_id: str
+    webhooks: bool
+    poll_interval_seconds: float | None
+    last_event_at: datetime | None
+    last_poll_at: datetime | None
+    last_poll_error: str | None
+
+    @property
+    def sync_lag_seconds(self) -> float | None:
+        """now - the newest change recorded for the store (None before the first)."""
+        if self.last_event_at is None:
+            return None
+        return max(0.0, (datetime.now(UTC) - self.last_event_at).total_seconds())
+
+
+class EventService:
+    """One per gateway: the log, the bus, the webhook processor and a poller per store."""
+
+    def __init__(
+        self,
+        registry: StoreRegistry,
+        event_log: EventLog,
+        *,
+        poll_intervals: Mapping[str, float] | None = None,
+        buffer: int = DEFAULT_BUFFER,
+        overlap: timedelta = DEFAULT_OVERLAP,
+    ) -> None:
+        self.registry = registry
+        self.log = event_log
+        self.bus = EventBus(buffer)
+        self.sink = EventSink(event_log, self.bus)
+        self.processor = ReceiptProcessor(event_log, self.sink, self._handle)
+        self.pollers = {
+            store_id: OrderPoller(
+                registry.get(store_id), event_log, self.sink, interval=seconds, overlap=overlap
+            )
+            for store_id, seconds in (poll_intervals or {}).items()
+            if seconds > 0
+        }
+
+    @classmethod
+    def open(
+        cls,
+        registry: StoreRegistry,
+        data_dir: str | Path,
+        *,
+        poll_intervals: Mapping[str, float] | None = None,
+        buffer: int = DEFAULT_BUFFER,
+        overlap: timedelta = DEFAULT_OVERLAP,
+    ) -> EventService:
+        """A service over the SQLite log in `data_dir/events.sqlite3`."""
+        log = SqliteEventLog(Path(data_dir) / LOG_FILE)
+        return cls(registry, log, poll_intervals=poll_intervals, buffer=buffer, overlap=overlap)
+
+    def _handle(self, store_id: str) -> StoreHandle | None:
+        try:
+            return self.registry.get(store_id)
+        except StoreNotFoundError:
+            return None
+
+    def routes(self) -> list[Route]:
+        """The webhook receiver routes."""
+        return webhook_routes(self)
+
+    async def start(self) -> None:
+        """Process receipts left from a previous run, then start pollers."""
+        await self.sink.start()
+        await self.processor.start()
+        # baselines first: an order placed once the gateway is up is then never history.
+        await asyncio.gather(*(p.first_poll() for p in self.pollers.values()))
+        for poller in self.pollers.values():
+            poller.start()
+
+    async def stop(self) -> None:
+        """Stop pollers and the processor, then close the log."""
+        await asyncio.gather(*(p.stop() for p in self.pollers.values()))
+        await self.processor.stop()
+        await self.sink.stop()
+        await self.log.aclose()
+
+    async def poll_now(self, store_id: str) -> int:
+        """Run one poll of a store now (ops, tests); returns events appended."""
+        poller = self.pollers.get(store_id)
+        if poller is None:
+            raise StoreNotFoundError(f"Store {store_id!r} is not polled", store_id=store_id)
+        return await poller.poll()
+
+    async def status(self, store_id: str) -> FeedStatus:
+        """The store's feed status (sync lag, last poll)."""
+        handle = self.registry.get(store_id)
+        poller = self.pollers.get(store_id)
+        return FeedStatus(
+            store_id=store_id,
+            webhooks=get_spec(handle.connection.platform).webhooks is not None,
+            poll_interval_seconds=poller.interval if poller else None,
+            last_event_at=await self.log.newest_event_at(store_id),
+            last_poll_at=poller.last_poll_at if poller else None,
+            last_poll_error=poller.last_error if poller else None,
+        )
+
+    async def stream(
+        self, accepts: Callable[[StoredEvent], bool], after: int | None
+    ) -> AsyncIterator[StoredEvent]:
+        """Events for one subscriber: the log after `after` (if given), then live ones.
+
+        Subscribes to the bus before reading the log, so nothing appended meanwhile is
+        missed; live events at or below the last replayed sequence are dropped as repeats.
+        """
+        subscriber = self.bus.subscribe(accepts)
+        try:
+            last = after if after is not None else 0
+            if after is not None:
+                while True:
+                    page = await self.log.read_after(last, EventFilter(), REPLAY_PAGE)
+                    for event in page:
+                        last = event.sequence
+                        if accepts(event):
+                            yield event
+                    if len(page) < REPLAY_PAGE:
+                        break
+            while True:
+                event = await subscriber.next()
+                if event.sequence > last:
+                    last = event.sequence
+                    yield event
+        finally:
+            self.bus.unsubscribe(subscriber)

@@ -1,0 +1,144 @@
+"""Shopify sandbox webhooks: signed `orders/*`, `refunds/create`, storefront simulation."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+import orjson
+from aiohttp import web
+
+from platforms.sandbox_kit import CONTROL_PREFIX
+from platforms.sandbox_webhook_kit import SandboxClock, WebhookSender, add_sender_routes, read_json
+from platforms.shopify.sandbox_format import clone, gid, shop_ts
+from platforms.webhooks import sign_base64
+
+if TYPE_CHECKING:
+    from platforms.shopify.sandbox import ShopifySandbox
+
+API_VERSION = "2025-07"
+ACTIONS = ("update", "cancel", "fulfill", "refund")
+
+
+class ShopifyWebhookEmitter:
+    """Storefront simulation and webhook delivery for one Shopify sandbox.
+
+    Control routes (outside the Admin API): `POST /_sandbox/webhooks` configures delivery,
+    `POST /_sandbox/orders` places an order, `POST /_sandbox/orders/{id}` with
+    `{"action": "update"|"cancel"|"fulfill"|"refund"}` changes one. Like Shopify, a
+    cancellation sends `orders/cancelled` and `orders/updated` for the same change.
+    """
+
+    def __init__(self, sandbox: ShopifySandbox) -> None:
+        self.state = sandbox.state
+        self.clock = SandboxClock()
+        self.sender = WebhookSender(self._headers)
+        self._domain = str(self.state.shop.get("myshopify_domain", "sandbox.myshopify.com"))
+
+    @classmethod
+    def install(cls, sandbox: ShopifySandbox) -> ShopifyWebhookEmitter:
+        """Create the emitter and register its control routes on the sandbox's app."""
+        emitter = cls(sandbox)
+        add_sender_routes(sandbox.app, emitter.sender)
+        sandbox.app.router.add_post(f"{CONTROL_PREFIX}/orders", emitter._create_route)
+        sandbox.app.router.add_post(rf"{CONTROL_PREFIX}/orders/{{id:\d+}}", emitter._change_route)
+        return emitter
+
+    def _headers(self, topic: str, body: bytes, delivery_id: str, secret: str) -> dict[str, str]:
+        # the five headers Shopify's validator requires, plus the optional ones it sends.
+        return {
+            "Content-Type": "application/json",
+            "User-Agent": "Shopify-Captain-Hook",
+            "X-Shopify-Topic": topic,
+            "X-Shopify-Hmac-Sha256": sign_base64(secret, body),
+            "X-Shopify-Shop-Domain": self._domain,
+            "X-Shopify-API-Version": API_VERSION,
+            "X-Shopify-Webhook-Id": str(uuid.UUID(delivery_id)),
+            "X-Shopify-Event-Id": str(uuid.UUID(delivery_id[::-1])),
+            "X-Shopify-Triggered-At": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
+        }
+
+    def _emit(self, topic: str, payload: Mapping[str, Any]) -> None:
+        self.sender.emit(topic, orjson.dumps(payload))
+
+    def place_order(self, overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """A new paid, unfulfilled order stamped now; emits `orders/create`."""
+        orders = self.state.orders
+        template = orders[-1]
+        ident = max(o["id"] for o in orders) + 1
+        number = max(int(o["number"]) for o in orders) + 1
+        stamp = shop_ts(self.clock.tick())
+        order: dict[str, Any] = clone(template)
+        order.update(
+            {
+                "id": ident,
+                "admin_graphql_api_id": gid("Order", ident),
+                "number": number,
+                "order_number": 1000 + number,
+                "name": f"#{1000 + number}",
+                "created_at": stamp,
+                "processed_at": stamp,
+                "updated_at": stamp,
+                "cancelled_at": None,
+                "cancel_reason": None,
+                "closed_at": None,
+                "financial_status": "paid",
+                "fulfillment_status": None,
+                "fulfillments": [],
+                "refunds": [],
+                "token": f"{ident:032x}",
+            }
+        )
+        for line in order.get("line_items", []):
+            line.update({"fulfillment_status": None, "fulfillable_quantity": line["quantity"]})
+        order.update(overrides or {})
+        orders.append(order)
+        self._emit("orders/create", order)
+        return order
+
+    def change_order(self, ident: int, action: str) -> dict[str, Any] | None:
+        """Apply an admin change and emit the topics Shopify sends for it."""
+        order = next((o for o in self.state.orders if o["id"] == ident), None)
+        if order is None:
+            return None
+        stamp = shop_ts(self.clock.tick())
+        order["updated_at"] = stamp
+        topics = ["orders/updated"]
+        if action == "cancel":
+            order.update({"cancelled_at": stamp, "closed_at": stamp, "cancel_reason": "customer"})
+            topics.insert(0, "orders/cancelled")
+        elif action == "fulfill":
+            order["fulfillment_status"] = "fulfilled"
+            for line in order.get("line_items", []):
+                line.update({"fulfillment_status": "fulfilled", "fulfillable_quantity": 0})
+            topics.insert(0, "orders/fulfilled")
+        elif action == "refund":
+            order["financial_status"] = "refunded"
+            refund = {"id": ident * 10 + 1, "order_id": ident, "created_at": stamp, "note": None}
+            order.setdefault("refunds", []).append(refund)
+            self._emit("refunds/create", {**refund, "refund_line_items": [], "transactions": []})
+        else:
+            order["note"] = f"edited at {stamp}"
+        for topic in topics:
+            self._emit(topic, order)
+        return order
+
+    async def _create_route(self, request: web.Request) -> web.StreamResponse:
+        body = await read_json(request)
+        if isinstance(body, web.Response):
+            return body
+        return web.json_response({"order": self.place_order(body.get("order"))}, status=201)
+
+    async def _change_route(self, request: web.Request) -> web.StreamResponse:
+        body = await read_json(request)
+        if isinstance(body, web.Response):
+            return body
+        action = str(body.get("action", "update"))
+        if action not in ACTIONS:
+            return web.json_response({"error": f"action must be one of {ACTIONS}"}, status=400)
+        order = self.change_order(int(request.match_info["id"]), action)
+        if order is None:
+            return web.json_response({"errors": "Not Found"}, status=404)
+        return web.json_response({"order": order})

@@ -1,0 +1,50 @@
+"""WooCommerce webhooks: X-WC-Webhook-Signature over the raw body, the unsigned ping, topics."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+
+from pydantic import ValidationError
+
+from platforms.errors import PayloadError
+from platforms.webhooks import (
+    WebhookDelivery,
+    WebhookPayloadError,
+    json_object,
+    required_header,
+    verify_base64,
+)
+from platforms.woocommerce.mapping_orders import map_order
+
+ORDER_TOPICS = frozenset({"order.created", "order.updated", "order.restored"})
+# WooCommerce's creation ping: form-encoded `webhook_id=<id>`, no signature header at all.
+_PING = re.compile(rb"^webhook_id=\d+$")
+
+
+class WooCommerceWebhooks:
+    """The WooCommerce webhook adapter (key: the webhook's own `secret`)."""
+
+    def is_ping(self, headers: Mapping[str, str], raw_body: bytes) -> bool:
+        """The unsigned `webhook_id=<id>` body sent when a webhook is created."""
+        return "x-wc-webhook-signature" not in headers and bool(_PING.match(raw_body.strip()))
+
+    def verify(self, headers: Mapping[str, str], raw_body: bytes, secrets: Sequence[str]) -> bool:
+        """base64 HMAC-SHA256 of the raw body (PHP json_encode bytes, never re-serialised)."""
+        return verify_base64(headers.get("x-wc-webhook-signature"), raw_body, secrets)
+
+    def parse(
+        self, headers: Mapping[str, str], raw_body: bytes, *, store_id: str, currency: str
+    ) -> WebhookDelivery:
+        """Order topics carry the order as the REST API renders it."""
+        topic = required_header(headers, "X-WC-Webhook-Topic")
+        delivery_id = required_header(headers, "X-WC-Webhook-Delivery-ID")
+        body = json_object(raw_body, topic)
+        if topic not in ORDER_TOPICS:
+            return WebhookDelivery(delivery_id, topic)
+        try:
+            order = map_order(body, store_id=store_id, default_currency=currency)
+        except (PayloadError, ValidationError, ValueError, TypeError) as exc:
+            why = exc.message if isinstance(exc, PayloadError) else type(exc).__name__
+            raise WebhookPayloadError(f"webhook {topic!r}: body does not map: {why}") from None
+        return WebhookDelivery(delivery_id, topic, orders=(order,))
