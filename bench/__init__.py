@@ -1,0 +1,1 @@
+"""The benchmark harness: `python -m bench` rewrites BENCHMARKS.md (see bench/run.py)."""

@@ -1,0 +1,217 @@
+"""The benchmark's child processes: the sandbox stores and the gateway, plus their memory."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import re
+import signal
+import sys
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import orjson
+
+from gateway.server import free_port
+
+ROOT = Path(__file__).resolve().parent.parent
+UNLIMITED = (1_000_000.0, 1_000_000.0)  # lifts the client bucket so overhead runs measure us
+
+
+@dataclass(frozen=True)
+class StoreInfo:
+    """One served sandbox store, as `python -m bench.sandboxes` described it."""
+
+    id: str
+    platform: str
+    purpose: str
+    url: str
+    raw: dict[str, Any] = field(repr=False)
+
+    @property
+    def orders(self) -> int:
+        """How many orders the store was seeded with."""
+        return int(self.raw["orders"])
+
+
+@dataclass(frozen=True)
+class GatewaySetup:
+    """How one gateway process is configured for a scenario."""
+
+    workers: int = 1
+    product_ttl: float = 0.0
+    location_ttl: float = 0.0
+    max_page_size: int = 250
+    stores: tuple[str, ...] = ()
+
+
+async def _spawn(*args: str, env: dict[str, str] | None = None) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        *args,
+        cwd=ROOT,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.DEVNULL,
+        start_new_session=True,  # its own process group: stopping it stops its workers too
+    )
+
+
+async def _stop(proc: asyncio.subprocess.Process) -> None:
+    if proc.returncode is None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            await asyncio.wait_for(proc.wait(), 15)
+        except TimeoutError:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            await proc.wait()
+
+
+@contextlib.asynccontextmanager
+async def sandboxes(profile: str) -> AsyncIterator[dict[str, StoreInfo]]:
+    """Start the sandbox process; yields its stores by id once they accept connections."""
+    proc = await _spawn("-m", "bench.sandboxes", "--profile", profile)
+    try:
+        assert proc.stdout is not None
+        line = await asyncio.wait_for(proc.stdout.readline(), 180)
+        if not line:
+            raise RuntimeError("bench.sandboxes exited before describing its stores")
+        stores = orjson.loads(line)["stores"]
+        yield {
+            s["id"]: StoreInfo(s["id"], s["platform"], s["purpose"], s["url"], s) for s in stores
+        }
+    finally:
+        await _stop(proc)
+
+
+def _env_name(store_id: str, key: str) -> str:
+    return "BENCH_" + re.sub(r"[^A-Z0-9]", "_", f"{store_id}_{key}".upper())
+
+
+def gateway_config(
+    stores: list[StoreInfo], setup: GatewaySetup, port: int
+) -> tuple[str, dict[str, str]]:
+    """A cartgraph.toml for these stores (secrets as env refs) and the env that fills them."""
+    lines = [
+        "[gateway]",
+        'host = "127.0.0.1"',
+        f"port = {port}",
+        f"max_page_size = {setup.max_page_size}",
+        "",
+        "[cache]",
+        f"product_ttl_seconds = {setup.product_ttl}",
+        f"location_ttl_seconds = {setup.location_ttl}",
+    ]
+    env: dict[str, str] = {}
+    for store in stores:
+        raw = store.raw
+        refs = []
+        for key, value in raw["credentials"].items():
+            env[_env_name(store.id, key)] = value
+            refs.append(f'{key} = "env:{_env_name(store.id, key)}"')
+        lines += [
+            "",
+            "[[stores]]",
+            f'id = "{store.id}"',
+            f'platform = "{store.platform}"',
+            f'url = "{store.url}"',
+            f'currency = "{raw["currency"]}"',
+            f"credentials = {{ {', '.join(refs)} }}",
+        ]
+        if raw["options"]:
+            opts = ", ".join(f'{k} = "{v}"' for k, v in raw["options"].items())
+            lines.append(f"options = {{ {opts} }}")
+        if store.purpose == "read":
+            cap, leak = UNLIMITED
+            lines.append(f"rate_limit = {{ capacity = {cap}, leak_per_second = {leak} }}")
+    return "\n".join(lines) + "\n", env
+
+
+@dataclass
+class GatewayProcess:
+    """A running `cartgraph serve` process."""
+
+    url: str
+    proc: asyncio.subprocess.Process
+
+    def pids(self) -> list[int]:
+        """The server process and its uvicorn workers (not multiprocessing's helper)."""
+        return [self.proc.pid, *(c for c in _children(self.proc.pid) if not _is_helper(c))]
+
+    def reset_peak_rss(self) -> None:
+        """Start a new peak-RSS window (Linux: writing 5 to clear_refs resets VmHWM)."""
+        for pid in self.pids():
+            with contextlib.suppress(OSError):
+                Path(f"/proc/{pid}/clear_refs").write_text("5")
+
+    def peak_rss_mib(self) -> float:
+        """Peak resident memory since the last reset, summed over server and workers."""
+        return sum(_vm_hwm_kib(pid) for pid in self.pids()) / 1024
+
+
+def _children(pid: int) -> list[int]:
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+        with contextlib.suppress(OSError):
+            found += [int(c) for c in task.read_text().split()]
+    return found
+
+
+def _is_helper(pid: int) -> bool:
+    with contextlib.suppress(OSError):
+        return b"resource_tracker" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    return False
+
+
+def _vm_hwm_kib(pid: int) -> int:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0
+    found = re.search(r"^VmHWM:\s+(\d+) kB", status, re.MULTILINE)
+    return int(found.group(1)) if found else 0
+
+
+def _write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+@contextlib.asynccontextmanager
+async def gateway(
+    stores: list[StoreInfo], setup: GatewaySetup, workdir: Path
+) -> AsyncIterator[GatewayProcess]:
+    """Start `python -m gateway.cli serve` for these stores; yields once /readyz answers."""
+    port = free_port()
+    text, secrets = gateway_config(stores, setup, port)
+    config = _write(workdir / f"gateway-{port}.toml", text)
+    env = {**os.environ, **secrets}
+    args = ["-m", "gateway.cli", "--log-level", "warning", "serve", "--config", str(config)]
+    proc = await _spawn(*args, "--workers", str(setup.workers), env=env)
+    running = GatewayProcess(f"http://127.0.0.1:{port}", proc)
+    try:
+        await _wait_ready(running, setup.workers)
+        yield running
+    finally:
+        await _stop(proc)
+        config.unlink(missing_ok=True)
+
+
+async def _wait_ready(gw: GatewayProcess, workers: int) -> None:
+    async with aiohttp.ClientSession() as session:
+        for _ in range(600):
+            if gw.proc.returncode is not None:
+                raise RuntimeError(f"gateway exited with status {gw.proc.returncode}")
+            with contextlib.suppress(aiohttp.ClientError):
+                async with session.get(gw.url + "/readyz") as resp:
+                    if resp.status == 200 and len(gw.pids()) >= workers + (workers > 1):
+                        return
+            await asyncio.sleep(0.1)
+    raise RuntimeError("gateway did not become ready within 60 s")

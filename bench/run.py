@@ -1,0 +1,162 @@
+"""The benchmark run: sandboxes and gateways as child processes, load from this one."""
+
+from __future__ import annotations
+
+import shlex
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import orjson
+
+from bench import events, machine, peer, report
+from bench.backfill import backfill
+from bench.load import Budget
+from bench.procs import ROOT, GatewaySetup, StoreInfo, gateway, sandboxes
+from bench.reads import Upstream, build_rows, call_counts, floor, overhead
+
+METHOD = """**How it runs.** `python -m bench` starts the sandbox stores in one child process
+(`python -m bench.sandboxes`: Shopify, WooCommerce and Magento stores for reads, plus a
+10,000-order Shopify store and 2,000-order WooCommerce/Magento stores for the backfill, all on
+127.0.0.1), starts the gateway as another (`python -m gateway.cli serve --config <generated
+toml> [--workers N]`, credentials passed as `env:` references) and drives load from the harness
+process with aiohttp. Upstream calls are the sandboxes' own counters (`/_sandbox/calls`).
+The read stores' rate limits are lifted on both sides so tables 1-2 measure the gateway, not a
+bucket; the backfill stores enforce the platforms' limits server-side (429 + Retry-After).
+The *floor* is the same upstream calls made directly with the platform clients in the
+dependency order the API forces (HTTP, JSON and canonical mapping, no GraphQL): what a
+live-read gateway cannot beat without caching. *Cold* = product and location caches off;
+*warm* = both on (TTL 300 s). Latencies are per request at fixed concurrency; p99 over the
+cell's requests. All processes share this machine's cores, so throughput is a lower bound."""
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What to run: the full benchmark, or a tiny smoke configuration."""
+
+    profile: str
+    page: int
+    levels: tuple[int, ...]
+    budget: Budget
+    setups: tuple[tuple[str, GatewaySetup], ...]
+    peer: bool
+
+
+WARM = 300.0
+FULL = Plan(
+    "full",
+    page=20,
+    levels=(1, 8, 32),
+    budget=Budget(seconds=1.2, max_requests=300, min_requests=20),
+    setups=(
+        ("cold, 1 worker", GatewaySetup(workers=1)),
+        ("warm, 1 worker", GatewaySetup(workers=1, product_ttl=WARM, location_ttl=WARM)),
+        ("cold, 2 workers", GatewaySetup(workers=2)),
+        ("warm, 2 workers", GatewaySetup(workers=2, product_ttl=WARM, location_ttl=WARM)),
+    ),
+    peer=True,
+)
+QUICK = Plan(
+    "quick",
+    page=5,
+    levels=(1, 4),
+    budget=Budget(seconds=0.1, max_requests=12, min_requests=3, warmup=1),
+    setups=(
+        ("cold, 1 worker", GatewaySetup(workers=1)),
+        ("warm, 2 workers", GatewaySetup(workers=2, product_ttl=WARM, location_ttl=WARM)),
+    ),
+    peer=False,
+)
+
+
+async def _reads(
+    plan: Plan, stores: dict[str, StoreInfo], work: Path, results: dict[str, Any]
+) -> None:
+    read = [s for s in stores.values() if s.purpose == "read"]
+    async with aiohttp.ClientSession() as session:
+        upstream = Upstream(session, stores)
+        rows = None
+        for label, setup in plan.setups:
+            async with gateway(read, setup, work) as gw:
+                if rows is None:
+                    rows = await build_rows(session, gw.url, read, plan.page)
+                    results["calls"] = await call_counts(session, gw, upstream, rows)
+                run = await overhead(session, gw, upstream, rows, label, plan.levels, plan.budget)
+            results["overhead"].append(
+                {"label": run.label, "cells": run.cells, "peak_rss_mib": run.peak_rss_mib}
+            )
+            results["memory"][f"reads, {label}"] = run.peak_rss_mib
+            _say(f"overhead: {label} done")
+        assert rows is not None
+        results["floor"] = await floor(stores, rows, plan.levels, plan.budget)
+        results["rows"] = [r.label for r in rows]
+
+
+async def _backfill(stores: dict[str, StoreInfo], work: Path, results: dict[str, Any]) -> None:
+    chosen = [s for s in stores.values() if s.purpose == "backfill"]
+    async with aiohttp.ClientSession() as session, gateway(chosen, GatewaySetup(), work) as gw:
+        gw.reset_peak_rss()
+        results["backfill"] = await backfill(session, gw, chosen)
+        results["memory"]["backfill (3 stores at once)"] = gw.peak_rss_mib()
+
+
+async def run(plan: Plan, out_dir: Path, markdown_path: Path | None) -> dict[str, Any]:
+    """Run the plan; writes `latest.json` under out_dir and, if asked, BENCHMARKS.md."""
+    began = time.perf_counter()
+    work = out_dir / "work"
+    results: dict[str, Any] = {
+        "command": _command(),
+        "profile": plan.profile,
+        "machine": machine.describe(),
+        "method": METHOD,
+        "overhead": [],
+        "memory": {},
+    }
+    async with sandboxes(plan.profile) as stores:
+        _say(f"sandboxes up: {', '.join(stores)}")
+        await _reads(plan, stores, work, results)
+        await _backfill(stores, work, results)
+        _say("backfill done")
+        results["events"] = events.measure()
+        results["peer"] = await _peer(plan, stores, results)
+    results["seconds"] = time.perf_counter() - began
+    _save(results, out_dir, markdown_path)
+    return results
+
+
+def _save(results: dict[str, Any], out_dir: Path, markdown_path: Path | None) -> None:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "latest.json").write_bytes(orjson.dumps(results, option=orjson.OPT_INDENT_2))
+    text = report.markdown(results)
+    if markdown_path is not None:
+        markdown_path.write_text(text)
+    print(text)
+
+
+async def _peer(plan: Plan, stores: dict[str, StoreInfo], results: dict[str, Any]) -> Any:
+    if not plan.peer:
+        return peer.skipped()
+    # Mesh forks one process per core by default: compare with our 2-worker cold gateway.
+    runs = {r["label"]: r for r in results["overhead"]}
+    run = runs.get("cold, 2 workers", results["overhead"][0])
+    nested = next(r for r in results["calls"] if r["row"] == "nested (shopify)")
+    ours = {"label": run["label"], "cells": run["cells"], "calls": nested["calls"]}
+    found = await peer.compare(stores, ours, plan)
+    _say(f"peer: {found['status']}")
+    return found
+
+
+def _command() -> str:
+    args = " ".join(shlex.quote(a) for a in sys.argv[1:])
+    return f"python -m bench {args}".strip()
+
+
+def _say(message: str) -> None:
+    print(f"[bench] {message}", file=sys.stderr, flush=True)
+
+
+DEFAULT_OUT = ROOT / "bench" / "results"
+DEFAULT_MARKDOWN = ROOT / "BENCHMARKS.md"

@@ -1,0 +1,165 @@
+"""`python -m bench.sandboxes`: the benchmark's sandbox stores in their own process.
+
+Prints one JSON line describing every served store (platform, URL, the sandbox's own demo
+credentials, purpose) once all of them accept connections, then serves until killed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import signal
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from aiohttp import web
+
+from platforms.adapter import RateLimitSettings
+from platforms.registry import get_spec
+from platforms.sandbox_kit import CONTROL_PREFIX, Sandbox, serve
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+BENCH_ROUTE = f"{CONTROL_PREFIX}/bench"
+SHOPIFY_STANDARD = RateLimitSettings(40, 2)
+SELF_LIMIT = RateLimitSettings(20, 10)  # WooCommerce's and Magento's self-imposed default
+
+
+@dataclass(frozen=True)
+class StorePlan:
+    """One sandbox store to serve: platform, seed data size, server-side bucket, purpose."""
+
+    store_id: str
+    platform: str
+    purpose: str  # "read" (call counts, overhead) or "backfill" (rate budget)
+    orders: int
+    products: int
+    bucket: RateLimitSettings | None = None
+
+
+FULL = (
+    StorePlan("shop-a", "shopify", "read", 1200, 300),
+    StorePlan("woo-a", "woocommerce", "read", 600, 150),
+    StorePlan("mage-a", "magento", "read", 600, 150),
+    StorePlan("shop-backfill", "shopify", "backfill", 10_000, 300, SHOPIFY_STANDARD),
+    StorePlan("woo-backfill", "woocommerce", "backfill", 2000, 150, SELF_LIMIT),
+    StorePlan("mage-backfill", "magento", "backfill", 2000, 150, SELF_LIMIT),
+)
+QUICK = (
+    StorePlan("shop-a", "shopify", "read", 120, 40),
+    StorePlan("woo-a", "woocommerce", "read", 80, 30),
+    StorePlan("mage-a", "magento", "read", 80, 30),
+    StorePlan("shop-backfill", "shopify", "backfill", 300, 40, SHOPIFY_STANDARD),
+    StorePlan("woo-backfill", "woocommerce", "backfill", 120, 30, SELF_LIMIT),
+    StorePlan("mage-backfill", "magento", "backfill", 120, 30, SELF_LIMIT),
+)
+PROFILES = {"full": FULL, "quick": QUICK}
+
+
+class Stamps:
+    """Arrival times of the API requests a sandbox accepted (for steady-state rates)."""
+
+    def __init__(self) -> None:
+        self.times: list[float] = []
+
+    def middleware(self) -> Callable[..., Awaitable[web.StreamResponse]]:
+        """Innermost middleware: runs only for requests every outer check let through."""
+
+        @web.middleware
+        async def stamp(request: web.Request, handler: Handler) -> web.StreamResponse:
+            if not request.path.startswith(CONTROL_PREFIX):
+                self.times.append(time.monotonic())
+            return await handler(request)
+
+        return stamp
+
+
+def _instrument(sandbox: Sandbox) -> None:
+    """Add the bench's control routes: accepted-request stamps and server-side 429 counts."""
+    stamps = Stamps()
+    sandbox.app.middlewares.append(stamps.middleware())
+
+    async def report(_: web.Request) -> web.Response:
+        bucket = getattr(sandbox, "bucket", None)
+        rejected = bucket.rejected if bucket is not None else 0
+        return web.json_response({"stamps": stamps.times, "rejected": rejected})
+
+    async def reset(_: web.Request) -> web.Response:
+        stamps.times.clear()
+        bucket = getattr(sandbox, "bucket", None)
+        if bucket is not None:
+            bucket.rejected = 0
+        return web.json_response({"ok": True})
+
+    sandbox.app.router.add_get(BENCH_ROUTE, report)
+    sandbox.app.router.add_post(f"{BENCH_ROUTE}/reset", reset)
+
+
+def _describe(plan: StorePlan, sandbox: Sandbox, url: str) -> dict[str, Any]:
+    conn = sandbox.connection(plan.store_id, url)
+    return {
+        "id": plan.store_id,
+        "platform": plan.platform,
+        "purpose": plan.purpose,
+        "url": url,
+        "name": conn.name,
+        "currency": conn.currency_code,
+        "api_version": conn.api_version,
+        # the sandboxes' public demo credentials; the harness hands them over as env refs.
+        "credentials": dict(conn.credentials),
+        "options": dict(conn.options),
+        "orders": _listable_orders(sandbox),
+        "server_bucket": (
+            None if plan.bucket is None else [plan.bucket.capacity, plan.bucket.leak_per_second]
+        ),
+    }
+
+
+def _listable_orders(sandbox: Sandbox) -> int:
+    """Orders the platform's list endpoint serves (WooCommerce never lists trashed ones)."""
+    seeded: Any = sandbox  # every sandbox keeps its seed in `.state`; the protocol omits it
+    orders = seeded.state.orders
+    rows = orders.values() if isinstance(orders, dict) else orders
+    return sum(1 for o in rows if not (isinstance(o, dict) and o.get("status") == "trash"))
+
+
+async def run(profile: str) -> None:
+    """Serve every store of the profile, print their description, wait for a signal."""
+    async with contextlib.AsyncExitStack() as stack:
+        described = []
+        for plan in PROFILES[profile]:
+            sandbox = get_spec(plan.platform).create_sandbox(
+                seed=7 if plan.purpose == "backfill" else 1,
+                orders=plan.orders,
+                products=plan.products,
+                bucket=plan.bucket,
+            )
+            _instrument(sandbox)
+            url = await stack.enter_async_context(serve(sandbox.app))
+            described.append(_describe(plan, sandbox, url))
+        sys.stdout.write(orjson.dumps({"stores": described}).decode() + "\n")
+        sys.stdout.flush()
+        await _until_signal()
+
+
+async def _until_signal() -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+
+
+def main() -> None:
+    """Entry point of the sandbox process."""
+    parser = argparse.ArgumentParser(prog="python -m bench.sandboxes", description=__doc__)
+    parser.add_argument("--profile", choices=sorted(PROFILES), default="full")
+    asyncio.run(run(parser.parse_args().profile))
+
+
+if __name__ == "__main__":
+    main()
