@@ -16,12 +16,16 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 RUN groupadd --system --gid 10001 cartgraph \
  && useradd --system --uid 10001 --gid cartgraph --no-create-home \
         --home-dir /nonexistent --shell /usr/sbin/nologin cartgraph \
- && mkdir -p /etc/cartgraph
+ && mkdir -p /etc/cartgraph /var/lib/cartgraph \
+ && chown cartgraph:cartgraph /var/lib/cartgraph
 # Bind-mount the wheels rather than COPY them, so they never land in an image layer.
 # The last line fails the build if the vendored GraphiQL files did not ship intact.
 RUN --mount=type=bind,from=build,source=/wheels,target=/wheels \
     pip install --no-index --find-links /wheels cartgraph \
  && python -c "from gateway.graphiql import verify_assets; verify_assets()"
+# the event log (gateway.data_dir, relative by default) must live somewhere writable.
+WORKDIR /var/lib/cartgraph
+VOLUME /var/lib/cartgraph
 USER 10001:10001
 EXPOSE 8000
 # urlopen raises on a refused connection or a non-2xx answer, which exits non-zero.

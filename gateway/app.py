@@ -14,8 +14,10 @@ from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 
+from gateway.events.service import EventService
 from gateway.graphiql import asset_routes, graphiql_html, verify_assets
 from gateway.stores import StoreRegistry
+from gateway.writes.queue import WriteQueue, open_store
 from resolvers.context import Limits, Principal, RequestContext
 from resolvers.schema import build_schema
 
@@ -37,15 +39,24 @@ class GatewayGraphQL(GraphQL[RequestContext, None]):
     async def render_graphql_ide(self, request: Request) -> HTMLResponse:
         return HTMLResponse(graphiql_html())
 
-    def encode_json(self, data: object) -> bytes:
-        return orjson.dumps(data)
+    def encode_json(self, data: object) -> str:
+        # text, not bytes: Strawberry sends bytes as binary WebSocket frames, which
+        # graphql-ws clients (GraphiQL, gql) reject.
+        return orjson.dumps(data).decode()
 
 
 def create_app(
-    registry: StoreRegistry, *, limits: Limits | None = None, max_depth: int = 12
+    registry: StoreRegistry,
+    *,
+    limits: Limits | None = None,
+    max_depth: int = 12,
+    events: EventService | None = None,
+    writes: WriteQueue | None = None,
 ) -> Starlette:
     """The gateway app for an already-built store registry (closed on shutdown)."""
     verify_assets()  # a tampered or missing GraphiQL file fails start-up, not a browser later
+    # without a data dir the queue lives in memory: fine for tests, not durable.
+    write_queue = writes or WriteQueue(open_store(None), registry)
     graphql = GatewayGraphQL(registry, limits or Limits(), max_depth)
 
     async def healthz(_: Request) -> Response:
@@ -56,9 +67,14 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        if events is not None:
+            await events.start()
         try:
-            yield
+            async with write_queue.running():
+                yield
         finally:
+            if events is not None:
+                await events.stop()
             await registry.aclose()
 
     routes: list[BaseRoute] = [
@@ -67,5 +83,9 @@ def create_app(
         Route("/healthz", healthz),
         Route("/readyz", readyz),
         *asset_routes(),
+        *(events.routes() if events is not None else []),
     ]
-    return Starlette(routes=routes, lifespan=lifespan)
+    app = Starlette(routes=routes, lifespan=lifespan)
+    app.state.events = events  # subscriptions and eventFeedStatus find the service here
+    app.state.writes = write_queue  # mutations and writeOperations find the queue here
+    return app

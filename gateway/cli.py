@@ -5,17 +5,25 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
+import uvicorn
+from starlette.applications import Starlette
+
 from gateway.app import create_app
-from gateway.config import load_config, store_connections
+from gateway.config import GatewayConfig, load_config, store_connections
+from gateway.events.service import EventService
 from gateway.logs import configure_logging
 from gateway.server import running
 from gateway.stores import CacheTTLs, StoreRegistry
+from gateway.writes.queue import open_queue
 from platforms.errors import ConfigError
 from resolvers.context import Limits
 from resolvers.schema import build_schema
+
+CONFIG_ENV = "CARTGRAPH_CONFIG"  # how `serve --workers N` hands the config path to workers
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -29,6 +37,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             from gateway.demo import run_demo
 
             asyncio.run(run_demo(args.host, args.port))
+        elif args.workers > 1:
+            _serve_workers(args.config, args.host, args.port, args.workers)
         else:
             asyncio.run(_serve(args.config, args.host, args.port))
     except ConfigError as exc:
@@ -44,8 +54,39 @@ def export_schema() -> str:
     return build_schema().as_str() + "\n"
 
 
+def app_factory() -> Starlette:
+    """The app for one uvicorn worker of `serve --workers N` (config path from the env)."""
+    app, _ = _build_app(load_config(os.environ[CONFIG_ENV]))
+    return app
+
+
+def _serve_workers(config_path: str, host: str | None, port: int | None, workers: int) -> None:
+    # uvicorn's multi-process mode needs an import string: each worker builds its own app.
+    settings = load_config(config_path).gateway  # validated here so errors exit 2 at once
+    os.environ[CONFIG_ENV] = os.path.abspath(config_path)
+    uvicorn.run(
+        "gateway.cli:app_factory",
+        factory=True,
+        host=host or settings.host,
+        port=port or settings.port,
+        workers=workers,
+        log_level="warning",
+        ws="websockets-sansio",
+    )
+
+
 async def _serve(config_path: str, host: str | None, port: int | None) -> None:
     config = load_config(config_path)
+    settings = config.gateway
+    app, registry = _build_app(config)
+    async with running(app, host or settings.host, port or settings.port) as url:
+        logging.getLogger("cartgraph").info(
+            "serving %d stores at %s/graphql", len(registry.store_ids), url
+        )
+        await asyncio.Event().wait()
+
+
+def _build_app(config: GatewayConfig) -> tuple[Starlette, StoreRegistry]:
     settings = config.gateway
     registry = StoreRegistry(
         store_connections(config),
@@ -56,14 +97,20 @@ async def _serve(config_path: str, host: str | None, port: int | None) -> None:
         ),
     )
     limits = Limits(
-        max_page_size=settings.max_page_size, default_page_size=settings.default_page_size
+        max_page_size=settings.max_page_size,
+        default_page_size=settings.default_page_size,
+        customer_raw=config.privacy.customer_raw,
     )
-    app = create_app(registry, limits=limits, max_depth=settings.max_query_depth)
-    async with running(app, host or settings.host, port or settings.port) as url:
-        logging.getLogger("cartgraph").info(
-            "serving %d stores at %s/graphql", len(registry.store_ids), url
-        )
-        await asyncio.Event().wait()
+    events = EventService.open(
+        registry,
+        settings.data_dir,
+        poll_intervals={s.id: s.poll_interval_seconds for s in config.stores},
+    )
+    writes = open_queue(registry, settings.data_dir)
+    app = create_app(
+        registry, limits=limits, max_depth=settings.max_query_depth, events=events, writes=writes
+    )
+    return app, registry
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -76,6 +123,9 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--config", required=True, help="path to cartgraph.toml")
     serve.add_argument("--host", default=None)
     serve.add_argument("--port", type=int, default=None)
+    serve.add_argument(
+        "--workers", type=int, default=1, help="uvicorn worker processes (default 1)"
+    )
     demo = sub.add_parser("demo", help="serve the gateway in front of seeded sandbox stores")
     demo.add_argument("--host", default="127.0.0.1")
     demo.add_argument("--port", type=int, default=8000)

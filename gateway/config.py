@@ -43,6 +43,8 @@ class StoreConfig(_Strict):
     rate_limit: RateLimitConfig | None = None
     timeout_seconds: float = Field(default=30.0, gt=0)
     max_attempts: int = Field(default=5, ge=1, le=20)
+    # the event feed's safety net: seconds between polls for changed orders (0 = off).
+    poll_interval_seconds: float = Field(default=60.0, ge=0)
 
     @field_validator("credentials")
     @classmethod
@@ -76,11 +78,18 @@ class GatewaySettings(_Strict):
     max_query_depth: int = Field(default=12, ge=2)
 
 
+class PrivacyConfig(_Strict):
+    """Personal-data switches: `customer_raw = false` empties the `raw` of customers."""
+
+    customer_raw: bool = True
+
+
 class GatewayConfig(_Strict):
     """The whole configuration file."""
 
     gateway: GatewaySettings = Field(default_factory=GatewaySettings)
     cache: CacheConfig = Field(default_factory=CacheConfig)
+    privacy: PrivacyConfig = Field(default_factory=PrivacyConfig)
     stores: list[StoreConfig] = Field(default_factory=list)
 
     @field_validator("stores")

@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
+import tempfile
 from collections.abc import AsyncIterator
 
 from gateway.app import create_app
+from gateway.events.demo import banner, demo_events, wire_webhooks, with_demo_secret
 from gateway.server import running
 from gateway.stores import StoreRegistry
 from platforms.adapter import StoreConnection
@@ -42,14 +44,19 @@ async def demo_stores() -> AsyncIterator[tuple[list[StoreConnection], dict[str, 
 
 async def run_demo(host: str, port: int) -> None:
     """Serve the demo until interrupted."""
-    async with demo_stores() as (connections, _):
-        app = create_app(StoreRegistry(connections))
-        async with running(app, host, port) as url:
-            print(f"cartgraph demo: {len(connections)} sandbox stores behind the gateway")
-            for conn in connections:
-                print(f"  {conn.store_id:<18} {conn.platform.value:<12} {conn.base_url}")
-            print(f"\nGraphiQL: {url}/graphql\n\nTry:\n{EXAMPLE_QUERY}\n\nCtrl+C stops the demo.")
-            await _wait_for_signal()
+    async with demo_stores() as (plain, _):
+        connections = with_demo_secret(plain)
+        registry = StoreRegistry(connections)
+        with tempfile.TemporaryDirectory(prefix="cartgraph-demo-") as data_dir:
+            app = create_app(registry, events=demo_events(registry, data_dir))
+            async with running(app, host, port) as url:
+                await wire_webhooks(url, connections)
+                print(f"cartgraph demo: {len(connections)} sandbox stores behind the gateway")
+                for conn in connections:
+                    print(f"  {conn.store_id:<18} {conn.platform.value:<12} {conn.base_url}")
+                print(f"\nGraphiQL: {url}/graphql\n\nTry:\n{EXAMPLE_QUERY}\n")
+                print(f"{banner(connections, url)}\n\nCtrl+C stops the demo.", flush=True)
+                await _wait_for_signal()
 
 
 async def _wait_for_signal() -> None:

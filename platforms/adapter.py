@@ -8,12 +8,15 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 
 from platforms.canonical import (
+    Customer,
+    Fulfillment,
     InventoryLevel,
     Location,
     Order,
     OrderStatus,
     Platform,
     Product,
+    Refund,
     Variant,
 )
 
@@ -21,6 +24,8 @@ if TYPE_CHECKING:
     import aiohttp
 
     from platforms.sandbox_kit import Sandbox
+    from platforms.webhooks import WebhookAdapter
+    from platforms.writes import PlatformWriter
 
 T = TypeVar("T")
 
@@ -64,6 +69,14 @@ class ProductQuery:
     """Filters for listing products. Results come newest `updated_at` first."""
 
     updated_after: datetime | None = None
+
+
+@dataclass(frozen=True)
+class CustomerQuery:
+    """Filters for listing customers. Results come newest `updated_at` first."""
+
+    updated_after: datetime | None = None
+    email: str | None = None
 
 
 @dataclass(frozen=True)
@@ -134,6 +147,32 @@ class PlatformClient(Protocol):
         """Every location of the store."""
         ...
 
+    async def get_customers(self, ids: Sequence[str]) -> Mapping[str, Customer]:
+        """Customers by external id, in as few requests as the platform allows."""
+        ...
+
+    async def list_customers(
+        self, query: CustomerQuery, *, cursor: str | None, limit: int
+    ) -> Page[Customer]:
+        """One page of customers, newest `updated_at` first."""
+        ...
+
+    async def get_fulfillments(self, order_ids: Sequence[str]) -> Mapping[str, list[Fulfillment]]:
+        """Fulfillments per order id (every requested id present, [] when none)."""
+        ...
+
+    async def get_refunds(self, order_ids: Sequence[str]) -> Mapping[str, list[Refund]]:
+        """Refunds per order id (every requested id present, [] when none)."""
+        ...
+
+    def embedded_fulfillments(self, order: Order) -> list[Fulfillment] | None:
+        """The order's fulfillments from its already-loaded payload; None = must be fetched."""
+        ...
+
+    def embedded_refunds(self, order: Order) -> list[Refund] | None:
+        """The order's refunds from its already-loaded payload; None = must be fetched."""
+        ...
+
     async def aclose(self) -> None:
         """Release connections."""
         ...
@@ -141,6 +180,8 @@ class PlatformClient(Protocol):
 
 ClientFactory = Callable[["StoreConnection", "aiohttp.ClientSession | None"], PlatformClient]
 SandboxFactory = Callable[..., "Sandbox"]
+# builds a store's writer on top of its (one) client, sharing its transport and rate bucket.
+WriterFactory = Callable[[PlatformClient], "PlatformWriter"]
 
 
 @dataclass(frozen=True)
@@ -155,3 +196,9 @@ class PlatformSpec:
     default_api_version: str | None = None
     default_rate_limit: RateLimitSettings | None = None
     notes: Mapping[str, str] = field(default_factory=dict)
+    # canonical fields ("Model.field") the platform's read API has no source for, each with
+    # the reason; the contract suite checks that every other field is mapped.
+    absent_fields: Mapping[str, str] = field(default_factory=dict)
+    create_writer: WriterFactory | None = None
+    # how the platform signs and shapes webhooks; None = no outbound webhooks (polling only).
+    webhooks: WebhookAdapter | None = None

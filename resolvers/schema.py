@@ -18,16 +18,28 @@ from strawberry.extensions import (
 from platforms.errors import CartgraphError
 from platforms.ids import Kind, decode_id
 from resolvers.common import Node
+from resolvers.customers import Customer, CustomerQueries, customer_by_id
 from resolvers.inventory import InventoryQueries
+from resolvers.mutations import Mutation
 from resolvers.orders import Order, OrderQueries, order_by_id
 from resolvers.products import Product, ProductQueries, Variant, product_by_id, variant_by_id
 from resolvers.stores import StoreQueries
+from resolvers.subscriptions import EventQueries, Subscription
+from resolvers.write_operations import WriteOperationQueries
 
 log = logging.getLogger("cartgraph.graphql")
 
 
 @strawberry.type(description="Read the stores' orders, catalogue and stock through one schema.")
-class Query(StoreQueries, OrderQueries, ProductQueries, InventoryQueries):
+class Query(
+    StoreQueries,
+    OrderQueries,
+    ProductQueries,
+    InventoryQueries,
+    EventQueries,
+    CustomerQueries,
+    WriteOperationQueries,
+):
     @strawberry.field(description="Any object by its global id; null when it does not exist.")
     async def node(self, info: strawberry.Info, id: strawberry.ID) -> Node | None:
         kind = decode_id(str(id)).kind
@@ -37,6 +49,8 @@ class Query(StoreQueries, OrderQueries, ProductQueries, InventoryQueries):
             return await product_by_id(info, id)
         if kind is Kind.VARIANT:
             return await variant_by_id(info, id)
+        if kind is Kind.CUSTOMER:
+            return await customer_by_id(info, id)
         return None
 
 
@@ -81,7 +95,9 @@ def build_schema(max_depth: int = 12) -> strawberry.federation.Schema:
     ]
     return strawberry.federation.Schema(
         query=Query,
-        types=[Order, Product, Variant],
+        mutation=Mutation,
+        subscription=Subscription,
+        types=[Order, Product, Variant, Customer],
         federation_version="2.11",
         extensions=extensions,
     )

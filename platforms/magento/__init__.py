@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from platforms.adapter import PlatformSpec
 from platforms.canonical import Platform
 from platforms.magento.client import DEFAULT_RATE_LIMIT, MagentoClient
+from platforms.magento.writes import create_writer
 
 if TYPE_CHECKING:
     from platforms.sandbox_kit import Sandbox
@@ -32,6 +33,16 @@ SPEC = PlatformSpec(
         "msi": "options.msi = 'true'/'false' skips MSI detection (default: detect on first use)",
         "rate_limit": "Magento has no general REST limit; PHP-FPM is the bottleneck",
     },
+    absent_fields={
+        "Order.custom_fields": "sales orders carry no custom_attributes",
+        "Product.tags": "Magento has no product tags",
+        "Product.vendor": "no standard vendor attribute",
+        "Variant.barcode": "no standard barcode attribute",
+        "Variant.compare_at_price": "sale prices are special_price attributes (not mapped)",
+        "InventoryLevel.updated_at": "MSI source items carry no timestamp",
+        "Address.country": "addresses carry country_id (the code) only",
+    },
+    create_writer=create_writer,
 )
 
 __all__ = ["SPEC", "MagentoClient"]

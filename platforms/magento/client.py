@@ -25,11 +25,14 @@ from platforms.magento.catalog import (
     assemble_products,
     assemble_variant_batch,
     by_id,
+    is_hidden_child,
     missing_children,
 )
 from platforms.magento.classifier import MagentoErrorClassifier
+from platforms.magento.client_people import MagentoPeopleReads
 from platforms.magento.convert import as_dict, as_list, format_time, to_int
 from platforms.magento.map_catalog import (
+    child_ids,
     default_location,
     map_source,
     map_source_item,
@@ -51,7 +54,7 @@ def _numeric(ids: Sequence[str]) -> list[str]:
     return list(dict.fromkeys(i for i in ids if i.isascii() and i.isdigit()))
 
 
-class MagentoClient:
+class MagentoClient(MagentoPeopleReads):
     """Live reads from one Magento store over REST (`/rest/{store_code}/V1`).
 
     Inventory: with MSI, stock per source comes from `inventory/source-items`; without it
@@ -233,21 +236,65 @@ class MagentoClient:
         """Variants (child or standalone simple products) by entity_id: one `products`
         search for the variant ids and their parent hints together (per 300 ids).
 
-        Parents come back as Products only if all their children were in the same answer;
-        without a hint a child is reported as its own product (Magento's REST API has no
-        child-to-parent lookup).
+        Configurable parents come back as complete Products (one more search for their
+        children not already fetched), so resolving a variant's product costs nothing more.
+        Magento's REST API has no child-to-parent lookup, so an unhinted key that turns out
+        to be a configurable's child (not visible individually) costs one search listing
+        the configurables, ceil(configurables/300) calls, to find its parent.
         """
         wanted = _numeric(
             [k.external_id for k in keys] + [k.product_external_id or "" for k in keys]
         )
-        rows = await self._search_in("products", "entity_id", wanted, "get_variants")
+        known = by_id(await self._search_in("products", "entity_id", wanted, "get_variants"))
+        keys = await self._hint_orphans(keys, known)
+        parents = [known.get(k.product_external_id or "") for k in keys]
+        siblings = missing_children([p for p in parents if p is not None], known)
+        if siblings:
+            found = await self._search_in("products", "entity_id", siblings, "get_variants")
+            known.update(by_id(found))
         return assemble_variant_batch(
             keys,
-            by_id(rows),
+            known,
             self.connection.store_id,
             self.connection.currency_code,
             inline_stock=self.inline_stock,
         )
+
+    async def _hint_orphans(
+        self, keys: Sequence[VariantKey], known: dict[str, Payload]
+    ) -> Sequence[VariantKey]:
+        """Keys with the parent filled in for unhinted configurable children (parents are
+        added to `known`); other keys unchanged, and no call when there are none."""
+        orphans = {
+            k.external_id
+            for k in keys
+            if k.product_external_id is None and is_hidden_child(known.get(k.external_id))
+        }
+        if not orphans:
+            return keys
+        parents = await self._parents_of(orphans)
+        known.update(by_id(parents.values()))
+        return [
+            VariantKey(k.external_id, str(parents[k.external_id]["id"]))
+            if k.product_external_id is None and k.external_id in parents
+            else k
+            for k in keys
+        ]
+
+    async def _parents_of(self, children: set[str]) -> dict[str, Payload]:
+        """child id -> its configurable parent's payload, by listing the configurables."""
+        parents: dict[str, Payload] = {}
+        position: PagePosition | None = PagePosition(1, MAX_PAGE_SIZE)
+        while position is not None:
+            criteria = SearchCriteria().where("type_id", "configurable")
+            criteria.sort("entity_id", "ASC").page(position.page, position.size)
+            items, total = await self._search("products", criteria, "get_variants")
+            if position.is_past_end(total):
+                break
+            for row in items:
+                parents.update({cid: row for cid in child_ids(row) if cid in children})
+            position = position.next(total)
+        return parents
 
     # --- inventory -------------------------------------------------------------------
 

@@ -32,12 +32,18 @@ def to_decimal(value: Any, default: Decimal = Decimal(0)) -> Decimal:
     """Money/number from a JSON number or numeric string; `default` when missing or odd."""
     if value is None or isinstance(value, bool):
         return default
+    text = str(value).strip()
+    if not text:
+        return default
     try:
         # str() first: Decimal(0.1) would carry the binary float error into money.
-        result = Decimal(str(value).strip())
+        result = Decimal(text)
     except (InvalidOperation, ValueError):
-        return default
-    return result if result.is_finite() else default
+        result = Decimal("NaN")
+    if not result.is_finite():
+        # a value that is there but not a number must not become a silent 0 in a total
+        raise PayloadError("Magento amount is not a number")
+    return result
 
 
 def currency_code(value: Any, default: str) -> str:

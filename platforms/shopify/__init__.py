@@ -9,6 +9,8 @@ import aiohttp
 from platforms.adapter import PlatformSpec, StoreConnection
 from platforms.canonical import Platform
 from platforms.shopify.client import DEFAULT_API_VERSION, DEFAULT_RATE_LIMIT, ShopifyClient
+from platforms.shopify.webhooks import ShopifyWebhooks
+from platforms.shopify.writes import create_writer
 
 if TYPE_CHECKING:
     from platforms.sandbox_kit import Sandbox
@@ -38,4 +40,10 @@ SPEC = PlatformSpec(
     create_sandbox=_create_sandbox,
     default_api_version=DEFAULT_API_VERSION,
     default_rate_limit=DEFAULT_RATE_LIMIT,
+    absent_fields={
+        "Product.custom_fields": "metafields are a separate request per product",
+        "Variant.custom_fields": "metafields are a separate request per variant",
+    },
+    webhooks=ShopifyWebhooks(),
+    create_writer=create_writer,
 )

@@ -37,6 +37,7 @@ from platforms.http import CallContext, HttpTransport, Request, Response, RetryP
 from platforms.ratelimit import LeakyBucket
 from platforms.shopify.auth import ShopifyTokenAuth
 from platforms.shopify.classify import ShopifyCallLimitObserver, ShopifyErrorClassifier
+from platforms.shopify.client_people import ShopifyPeopleReads
 from platforms.shopify.mapping import (
     map_inventory_level,
     map_location,
@@ -76,7 +77,7 @@ def _iso(moment: datetime) -> str:
     return aware.astimezone(UTC).isoformat()
 
 
-class ShopifyClient:
+class ShopifyClient(ShopifyPeopleReads):
     """`PlatformClient` for one Shopify store; construct one per store connection."""
 
     max_page_size = MAX_LIMIT

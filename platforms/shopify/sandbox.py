@@ -17,12 +17,17 @@ from platforms.sandbox_kit import (
     CONTROL_PREFIX,
     CallCounter,
     Faults,
+    SandboxFacts,
     ServerBucket,
     add_control_routes,
     counting_middleware,
     fault_middleware,
 )
+from platforms.shopify.sandbox_facts import shopify_facts
+from platforms.shopify.sandbox_people import ShopifyPeopleRoutes
 from platforms.shopify.sandbox_routes import ShopifyRoutes, json_response
+from platforms.shopify.sandbox_webhooks import ShopifyWebhookEmitter
+from platforms.shopify.sandbox_writes import add_write_routes
 from platforms.shopify.seed import ShopifyState, build_state
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -79,6 +84,9 @@ class ShopifySandbox:
             ]
         )
         ShopifyRoutes(self.state).add_to(self.app)
+        ShopifyPeopleRoutes(self.state).add_to(self.app)
+        self.writes = add_write_routes(self.app, self.state)
+        self.webhooks = ShopifyWebhookEmitter.install(self)
         add_control_routes(self.app, self.calls, self.faults)
 
     def __repr__(self) -> str:
@@ -99,6 +107,10 @@ class ShopifySandbox:
             credentials={"access_token": self._token},
             rate_limit=self._plan,
         )
+
+    def facts(self) -> SandboxFacts:
+        """Ground truth of the seeded store, in canonical ids, for the contract suite."""
+        return shopify_facts(self.state)
 
     def _auth_middleware(self) -> Middleware:
         @web.middleware

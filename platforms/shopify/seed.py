@@ -146,17 +146,19 @@ def _shop() -> Payload:
 def address_for(rng: random.Random, first: str, last: str) -> Payload:
     """A Shopify order/customer address (billing/shipping shape)."""
     city, province, code, zip_code, lat, lon = rng.choice(CITIES)
+    number = rng.randint(1, 999)
+    # company and address2 derive from drawn values, so the random sequence is unchanged
     return {
         "first_name": first,
-        "address1": f"{rng.randint(1, 999)} {rng.choice(STREETS)}",
+        "address1": f"{number} {rng.choice(STREETS)}",
         "phone": f"+1555{rng.randint(1000000, 9999999)}",
         "city": city,
         "zip": zip_code,
         "province": province,
         "country": "United States",
         "last_name": last,
-        "address2": "",
-        "company": None,
+        "address2": f"Suite {number % 40 + 100}" if number % 4 == 0 else "",
+        "company": f"{last} Supply Co." if number % 6 == 0 else None,
         "latitude": lat,
         "longitude": lon,
         "name": f"{first} {last}",

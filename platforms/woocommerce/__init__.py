@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from platforms.adapter import PlatformSpec, RateLimitSettings
+from platforms.adapter import PlatformSpec
 from platforms.canonical import Platform
-from platforms.woocommerce.client import WooCommerceClient
+from platforms.woocommerce.client import DEFAULT_RATE_LIMIT, WooCommerceClient
+from platforms.woocommerce.webhooks import WooCommerceWebhooks
+from platforms.woocommerce.writes import create_writer
 
 
 def _create_sandbox(**kwargs: Any) -> Any:
@@ -23,13 +25,20 @@ SPEC = PlatformSpec(
     create_client=lambda conn, session: WooCommerceClient(conn, session=session),
     create_sandbox=_create_sandbox,
     default_api_version="wc/v3",
-    # Core WooCommerce has no REST rate limit; PHP workers are the bottleneck, so we
-    # self-limit to 20 requests in a burst, 10/s sustained.
-    default_rate_limit=RateLimitSettings(20, 10),
+    default_rate_limit=DEFAULT_RATE_LIMIT,
     notes={
         "auth": "HTTPS: Basic ck:cs; HTTP: OAuth 1.0a HMAC-SHA256 query signature",
         "locations": "one synthetic location 'default' (core stock is not per place)",
     },
+    absent_fields={
+        "Product.vendor": "core WooCommerce has no vendor",
+        "Variant.barcode": "no GTIN before WooCommerce 9.2 (global_unique_id not mapped yet)",
+        "Location.address": "the one location is synthetic (address is in settings)",
+        "Address.country": "addresses carry the country code only",
+        "Address.province": "addresses carry the state code only",
+    },
+    webhooks=WooCommerceWebhooks(),
+    create_writer=create_writer,
 )
 
 __all__ = ["SPEC", "WooCommerceClient"]

@@ -13,6 +13,7 @@ from platforms.adapter import (
     OrderQuery,
     Page,
     ProductQuery,
+    RateLimitSettings,
     StoreConnection,
     VariantBatch,
     VariantKey,
@@ -23,6 +24,7 @@ from platforms.http import CallContext, HttpTransport, Request, RetryPolicy
 from platforms.ratelimit import LeakyBucket
 from platforms.woocommerce.auth import WooCommerceAuthenticator
 from platforms.woocommerce.classifier import WooCommerceClassifier
+from platforms.woocommerce.client_people import WooCommercePeopleReads
 from platforms.woocommerce.mapping_orders import WOO_STATUSES_FOR, map_order
 from platforms.woocommerce.mapping_products import (
     is_variable,
@@ -35,6 +37,9 @@ from platforms.woocommerce.mapping_products import (
 from platforms.woocommerce.paginator import MAX_PER_PAGE, PagePaginator
 
 API_PREFIX = "/wp-json/wc/v3"
+# Core WooCommerce has no REST rate limit; PHP workers are the bottleneck, so we
+# self-limit to 20 requests in a burst, 10/s sustained.
+DEFAULT_RATE_LIMIT = RateLimitSettings(20, 10)
 Payload = dict[str, Any]
 
 
@@ -52,7 +57,7 @@ def _chunks(ids: Sequence[str], size: int = MAX_PER_PAGE) -> list[list[str]]:
     return [list(ids[i : i + size]) for i in range(0, len(ids), size)]
 
 
-class WooCommerceClient:
+class WooCommerceClient(WooCommercePeopleReads):
     """Live reads from one WooCommerce store over REST v3 (`{base_url}/wp-json/wc/v3`).
 
     Upstream calls per read (V = variable products involved, U = variant/inventory ids
@@ -83,7 +88,8 @@ class WooCommerceClient:
         self._api = connection.base_url.rstrip("/") + API_PREFIX
         self._currency = connection.currency_code
         self._paginator = PagePaginator()
-        bucket = LeakyBucket(connection.rate_limit) if connection.rate_limit else None
+        # always paced, like the other platforms, even for a connection built without config
+        bucket = LeakyBucket(connection.rate_limit or DEFAULT_RATE_LIMIT)
         self._transport = HttpTransport(
             connection,
             authenticator=WooCommerceAuthenticator(key, secret),

@@ -26,8 +26,11 @@ def decimal_of(value: Any, default: Decimal = Decimal("0")) -> Decimal:
     try:
         result = Decimal(text)
     except InvalidOperation:
-        return default
-    return result if result.is_finite() else default
+        result = Decimal("NaN")
+    if not result.is_finite():
+        # a value that is there but not a number must not become a silent 0 in a total
+        raise PayloadError("WooCommerce amount is not a number")
+    return result
 
 
 def money(value: Any, currency: str) -> Money:

@@ -15,12 +15,15 @@ from platforms.sandbox_kit import (
     CallCounter,
     Faults,
     Handler,
+    SandboxFacts,
     ServerBucket,
     add_control_routes,
     counting_middleware,
     fault_middleware,
 )
 from platforms.woocommerce.sandbox_auth import AuthFailure, OAuthVerifier
+from platforms.woocommerce.sandbox_facts import woocommerce_facts
+from platforms.woocommerce.sandbox_people import WooCommercePeopleRoutes
 from platforms.woocommerce.sandbox_query import (
     ORDER_STATUSES,
     ORDERS_ORDERBY,
@@ -36,6 +39,8 @@ from platforms.woocommerce.sandbox_query import (
     paginate,
     sort_items,
 )
+from platforms.woocommerce.sandbox_webhooks import WooCommerceWebhookEmitter
+from platforms.woocommerce.sandbox_writes import add_write_routes
 from platforms.woocommerce.seed import CURRENCY, SeedState
 from platforms.woocommerce.seed_orders import build_state
 
@@ -76,6 +81,7 @@ class WooCommerceSandbox:
         self._consumer_secret = consumer_secret
         self.verifier = OAuthVerifier(consumer_key, consumer_secret, clock=clock)
         self.app = self._build_app()
+        self.webhooks = WooCommerceWebhookEmitter.install(self)
 
     def __repr__(self) -> str:
         counts = f"orders={len(self.state.orders)}, products={len(self.state.products)}"
@@ -95,6 +101,10 @@ class WooCommerceSandbox:
                 "consumer_secret": self._consumer_secret,
             },
         )
+
+    def facts(self) -> SandboxFacts:
+        """Ground truth of the seeded store, in canonical ids, for the contract suite."""
+        return woocommerce_facts(self.state)
 
     # --- middleware -------------------------------------------------------------------
 
@@ -149,6 +159,8 @@ class WooCommerceSandbox:
         router.add_get(f"{PREFIX}/products/{{id:\\d+}}", self._product)
         router.add_get(f"{PREFIX}/products/{{id:\\d+}}/variations", self._variations)
         router.add_get(f"{PREFIX}/products/{{id:\\d+}}/variations/{{vid:\\d+}}", self._variation)
+        WooCommercePeopleRoutes(self.state).add_to(router)
+        self.writes = add_write_routes(router, self.state)
         router.add_route("*", "/wp-json/{tail:.*}", self._no_route)
         return app
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -10,10 +11,15 @@ from aiohttp import web
 from platforms.adapter import RateLimitSettings, StoreConnection
 from platforms.canonical import Platform
 from platforms.magento.sandbox import criteria as sc
+from platforms.magento.sandbox.facts import magento_facts
+from platforms.magento.sandbox.people import MagentoPeopleRoutes
 from platforms.magento.sandbox.state import MagentoState, build_state
+from platforms.magento.sandbox.storefront import MagentoStorefront
+from platforms.magento.sandbox.writes import MagentoWriteRoutes
 from platforms.sandbox_kit import (
     CallCounter,
     Faults,
+    SandboxFacts,
     ServerBucket,
     add_control_routes,
     counting_middleware,
@@ -76,6 +82,9 @@ class MagentoSandbox:
             ]
         )
         add_control_routes(self.app, self.calls, self.faults)
+        self.storefront = MagentoStorefront.install(self)
+        self.people = MagentoPeopleRoutes.install(self)
+        self.writes = MagentoWriteRoutes.install(self).log
         self._add_routes()
 
     def __repr__(self) -> str:
@@ -92,6 +101,10 @@ class MagentoSandbox:
             credentials={"access_token": self.access_token},
             options={"store_code": "default"},
         )
+
+    def facts(self) -> SandboxFacts:
+        """Ground truth of the seeded store, in canonical ids, for the contract suite."""
+        return magento_facts(self.state, msi=self.msi)
 
     # --- middlewares -----------------------------------------------------------------
 
@@ -112,7 +125,8 @@ class MagentoSandbox:
         if throttled and self.bucket is not None and not self.bucket.try_take():
             wait = self.bucket.seconds_until_free()
             response = error(429, _ERRORS[429])
-            response.headers["Retry-After"] = f"{max(wait, 0.05):.2f}"
+            # rounded up: a client that waits exactly this long must be let in
+            response.headers["Retry-After"] = f"{math.ceil(max(wait, 0.05) * 100) / 100:.2f}"
             return response
         return await handler(request)
 

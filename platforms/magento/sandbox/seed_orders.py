@@ -50,7 +50,8 @@ def _address(order_id: int, person: int, kind: str) -> dict[str, Any]:
         "postcode": f"{10000 + person * 37:05d}",
         "region": region,
         "region_code": code,
-        "street": [f"{100 + person} Main St"],
+        **({"company": f"{last} Holdings"} if person % 6 == 0 else {}),  # absent when unset
+        "street": [f"{100 + person} Main St", *([f"Suite {person}"] if person % 4 == 0 else [])],
         "telephone": f"512-555-{1000 + person:04d}",
     }
 
