@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -21,6 +21,7 @@ from platforms.errors import (
     RetryableError,
     UpstreamConnectionError,
     UpstreamTimeoutError,
+    error_for_status,
 )
 from platforms.ratelimit import LeakyBucket
 
@@ -90,6 +91,51 @@ class UsageObserver(Protocol):
     def observe(self, response: Response, bucket: LeakyBucket) -> None:
         """Correct the bucket from the platform's own numbers."""
         ...
+
+
+MAX_DETAIL = 200
+
+
+def short_text(text: str, limit: int = MAX_DETAIL) -> str:
+    """Whitespace folded and truncated: platform error text, never a whole body."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+class StatusClassifier:
+    """The shared classification: <400 is success, else `error_for_status` with context.
+
+    Platforms subclass it only for how they read their own short error text (`detail`);
+    the message, retry-after, request id and the hierarchy are the same everywhere.
+    """
+
+    label = "platform"
+
+    def __init__(self, redact: Callable[[str], str] | None = None) -> None:
+        # the platform's text may echo a credential (Magento echoes tokens in some errors).
+        self._redact = redact or (lambda text: text)
+
+    def detail(self, response: Response) -> str:
+        """The platform's short error text from the body; "" when there is none."""
+        return ""
+
+    def classify(self, response: Response, ctx: CallContext) -> CartgraphError | None:
+        """None for a success; otherwise the error carrying where, status and retry-after."""
+        if response.status < 400:
+            return None
+        detail = short_text(self._redact(self.detail(response)))
+        message = f"{self.label} {ctx.operation} failed with HTTP {response.status}"
+        retryable = response.status == 429 or response.status >= 500
+        return error_for_status(
+            response.status,
+            f"{message}: {detail}" if detail else message,
+            retry_after=parse_retry_after(response.headers) if retryable else None,
+            store_id=ctx.store_id,
+            platform=ctx.platform,
+            operation=ctx.operation,
+            external_id=ctx.external_id,
+            request_id=response.headers.get("X-Request-Id"),
+        )
 
 
 @dataclass(frozen=True)

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from typing import Any
 
 import orjson
 
-from platforms.errors import CartgraphError, error_for_status
-from platforms.http import CallContext, Response, parse_retry_after
+from platforms.http import Response, StatusClassifier
 
 _PLACEHOLDER = re.compile(r"%(\d+|[A-Za-z_][A-Za-z0-9_]*)")
 _MAX_MESSAGE = 200
@@ -43,26 +41,11 @@ def platform_message(body: bytes) -> str | None:
     return text[:_MAX_MESSAGE] + ("..." if len(text) > _MAX_MESSAGE else "")
 
 
-class MagentoErrorClassifier:
+class MagentoErrorClassifier(StatusClassifier):
     """4xx/5xx -> the hierarchy's error; the message quotes Magento's text, never the body."""
 
-    def __init__(self, redact: Callable[[str], str] = lambda text: text) -> None:
-        self._redact = redact
+    label = "Magento"
 
-    def classify(self, response: Response, ctx: CallContext) -> CartgraphError | None:
-        """None for a success; otherwise the error to raise (or retry on)."""
-        if response.status < 400:
-            return None
-        said = platform_message(response.body)
-        message = f"Magento {ctx.operation} failed with HTTP {response.status}"
-        if said:
-            message = f"{message}: {self._redact(said)}"
-        return error_for_status(
-            response.status,
-            message,
-            retry_after=parse_retry_after(response.headers),
-            store_id=ctx.store_id,
-            platform=ctx.platform,
-            operation=ctx.operation,
-            external_id=ctx.external_id,
-        )
+    def detail(self, response: Response) -> str:
+        """Magento's message with its `%1`/`%name` placeholders filled in."""
+        return platform_message(response.body) or ""

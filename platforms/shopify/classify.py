@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
-from platforms.errors import CartgraphError, error_for_status
-from platforms.http import CallContext, Response, parse_retry_after
+from platforms.errors import CartgraphError
+from platforms.http import Response, StatusClassifier, short_text
 from platforms.ratelimit import LeakyBucket
 
 CALL_LIMIT_HEADER = "X-Shopify-Shop-Api-Call-Limit"
-_MAX_DETAIL = 200
 
 
 def _detail(errors: Any) -> str:
@@ -29,40 +27,23 @@ def _detail(errors: Any) -> str:
 
 
 def error_detail(response: Response) -> str:
-    """The platform's error text from a response body, truncated; "" when there is none."""
+    """The platform's error text from a response body; "" when there is none."""
     try:
         body = response.json()
     except CartgraphError:
         return ""
     errors = body.get("errors", body.get("error")) if isinstance(body, dict) else None
-    text = " ".join(_detail(errors).split())
-    return text if len(text) <= _MAX_DETAIL else text[: _MAX_DETAIL - 3] + "..."
+    return short_text(_detail(errors))
 
 
-class ShopifyErrorClassifier:
+class ShopifyErrorClassifier(StatusClassifier):
     """Maps non-2xx answers onto the error hierarchy (401 re-auth, 429/5xx retry, 4xx fail)."""
 
-    def __init__(self, redact: Callable[[str], str] | None = None) -> None:
-        # Shopify does not echo tokens, but the message is ours to keep clean regardless.
-        self._redact = redact or (lambda text: text)
+    label = "Shopify"
 
-    def classify(self, response: Response, ctx: CallContext) -> CartgraphError | None:
-        """None for a success; otherwise the error carrying where, status and retry-after."""
-        if 200 <= response.status < 300:
-            return None
-        detail = self._redact(error_detail(response))
-        message = f"Shopify {ctx.operation} answered HTTP {response.status}"
-        retryable = response.status == 429 or response.status >= 500
-        return error_for_status(
-            response.status,
-            f"{message}: {detail}" if detail else message,
-            retry_after=parse_retry_after(response.headers) if retryable else None,
-            store_id=ctx.store_id,
-            platform=ctx.platform,
-            operation=ctx.operation,
-            external_id=ctx.external_id,
-            request_id=response.headers.get("X-Request-Id"),
-        )
+    def detail(self, response: Response) -> str:
+        """Shopify's `errors` text (string, field map or list)."""
+        return error_detail(response)
 
 
 def parse_call_limit(value: str | None) -> tuple[float, float] | None:

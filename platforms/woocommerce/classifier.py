@@ -6,8 +6,7 @@ from typing import Any
 
 import orjson
 
-from platforms.errors import CartgraphError, error_for_status
-from platforms.http import CallContext, Response, parse_retry_after
+from platforms.http import Response, StatusClassifier
 
 _MAX_TEXT = 200
 
@@ -29,26 +28,14 @@ def error_text(body: bytes) -> str | None:
     return ": ".join(parts)[:_MAX_TEXT] if parts else None
 
 
-class WooCommerceClassifier:
+class WooCommerceClassifier(StatusClassifier):
     """Classifies by HTTP status (WooCommerce puts the same status in `data.status`).
 
     Hosts and WAFs in front of WordPress answer 429/503 with Retry-After, which is honoured.
     """
 
-    def classify(self, response: Response, ctx: CallContext) -> CartgraphError | None:
-        """None for 2xx/3xx; else the hierarchy's error with the platform's short text."""
-        if response.status < 400:
-            return None
-        detail = error_text(response.body)
-        message = f"WooCommerce {ctx.operation} failed with HTTP {response.status}"
-        if detail:
-            message = f"{message}: {detail}"
-        return error_for_status(
-            response.status,
-            message,
-            retry_after=parse_retry_after(response.headers),
-            store_id=ctx.store_id,
-            platform=ctx.platform,
-            operation=ctx.operation,
-            external_id=ctx.external_id,
-        )
+    label = "WooCommerce"
+
+    def detail(self, response: Response) -> str:
+        """`code: message` of the WP error body."""
+        return error_text(response.body) or ""

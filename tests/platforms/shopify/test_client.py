@@ -376,7 +376,7 @@ def test_422_validation_body_is_summarised_without_the_body() -> None:
     error = ShopifyErrorClassifier().classify(response, ctx)
     assert isinstance(error, UpstreamValidationError)
     assert error.message == (
-        "Shopify get_orders answered HTTP 422: "
+        "Shopify get_orders failed with HTTP 422: "
         "title: can't be blank; price: expected String to be a Money"
     )
     assert (error.request_id, error.retry_after, error.retryable) == ("req-1", None, False)
