@@ -28,6 +28,7 @@ PEERS = ROOT / "bench" / "peers"
 PACKAGES = ["@graphql-mesh/cli@0.103.2", "@graphql-mesh/openapi@0.112.4", "graphql@16.11.0"]
 LEVELS = (1, 8)  # Mesh spends one upstream call per nested object: 32 would only queue
 REQUEST_TIMEOUT = 30.0  # a stalled request counts as an error instead of stalling the run
+BUILD_SECONDS = 180.0
 MESH_QUERY = """query Nested($limit: Int) {
   listOrders(limit: $limit, status: any, order: "updated_at desc") { orders {
     id name total_price_set { shop_money { amount currency_code } }
@@ -119,9 +120,7 @@ async def mesh(shop: StoreInfo) -> AsyncIterator[str]:
         "SHOPIFY_URL": shop.url,
         "SHOPIFY_TOKEN": shop.raw["credentials"]["access_token"],
     }
-    build = _run(["node_modules/.bin/mesh", "build"], 300)
-    if build.returncode != 0:
-        raise RuntimeError(f"`mesh build` failed: {build.stdout[-400:]} {build.stderr[-400:]}")
+    await _build(env)
     proc = await asyncio.create_subprocess_exec(
         "node_modules/.bin/mesh",
         "start",
@@ -138,7 +137,34 @@ async def mesh(shop: StoreInfo) -> AsyncIterator[str]:
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGTERM)
-        await proc.wait()
+        try:
+            await asyncio.wait_for(proc.wait(), 10)
+        except TimeoutError:  # a wedged Mesh must not hold the run
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            await proc.wait()
+
+
+async def _build(env: dict[str, str]) -> None:
+    """`mesh build` as a child process that a time box can kill (a thread could not be)."""
+    proc = await asyncio.create_subprocess_exec(
+        "node_modules/.bin/mesh",
+        "build",
+        cwd=PEERS,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        output, _ = await asyncio.wait_for(proc.communicate(), BUILD_SECONDS)
+    finally:
+        if proc.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            await proc.wait()
+    if proc.returncode != 0:
+        raise RuntimeError(f"`mesh build` failed: {output.decode(errors='replace')[-600:]}")
 
 
 async def _ready(url: str, proc: asyncio.subprocess.Process) -> None:

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import os
 import re
+import shutil
 import signal
 import sys
 from collections.abc import AsyncIterator
@@ -95,7 +96,7 @@ def _env_name(store_id: str, key: str) -> str:
 
 
 def gateway_config(
-    stores: list[StoreInfo], setup: GatewaySetup, port: int
+    stores: list[StoreInfo], setup: GatewaySetup, port: int, data_dir: Path | None = None
 ) -> tuple[str, dict[str, str]]:
     """A cartgraph.toml for these stores (secrets as env refs) and the env that fills them."""
     lines = [
@@ -103,6 +104,8 @@ def gateway_config(
         'host = "127.0.0.1"',
         f"port = {port}",
         f"max_page_size = {setup.max_page_size}",
+        # the event log and write queue (SQLite) of this run, never the checkout's .cartgraph
+        *([f'data_dir = "{data_dir}"'] if data_dir is not None else []),
         "",
         "[cache]",
         f"product_ttl_seconds = {setup.product_ttl}",
@@ -123,11 +126,13 @@ def gateway_config(
             f'url = "{store.url}"',
             f'currency = "{raw["currency"]}"',
             f"credentials = {{ {', '.join(refs)} }}",
+            # no polling safety net: its calls would land in the upstream call counts
+            "poll_interval_seconds = 0",
         ]
         if raw["options"]:
             opts = ", ".join(f'{k} = "{v}"' for k, v in raw["options"].items())
             lines.append(f"options = {{ {opts} }}")
-        if store.purpose == "read":
+        if store.purpose != "backfill":  # only the backfill measures a bucket
             cap, leak = UNLIMITED
             lines.append(f"rate_limit = {{ capacity = {cap}, leak_per_second = {leak} }}")
     return "\n".join(lines) + "\n", env
@@ -190,7 +195,8 @@ async def gateway(
 ) -> AsyncIterator[GatewayProcess]:
     """Start `python -m gateway.cli serve` for these stores; yields once /readyz answers."""
     port = free_port()
-    text, secrets = gateway_config(stores, setup, port)
+    data_dir = workdir / f"data-{port}"
+    text, secrets = gateway_config(stores, setup, port, data_dir)
     config = _write(workdir / f"gateway-{port}.toml", text)
     env = {**os.environ, **secrets}
     args = ["-m", "gateway.cli", "--log-level", "warning", "serve", "--config", str(config)]
@@ -202,6 +208,7 @@ async def gateway(
     finally:
         await _stop(proc)
         config.unlink(missing_ok=True)
+        shutil.rmtree(data_dir, ignore_errors=True)
 
 
 async def _wait_ready(gw: GatewayProcess, workers: int) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import shlex
 import sys
 import time
@@ -12,11 +13,15 @@ from typing import Any
 import aiohttp
 import orjson
 
-from bench import events, machine, peer, report
+from bench import events, machine, peer, report, writes
 from bench.backfill import backfill
+from bench.events import EventPlan
 from bench.load import Budget
 from bench.procs import ROOT, GatewaySetup, StoreInfo, gateway, sandboxes
 from bench.reads import Upstream, build_rows, call_counts, floor, overhead
+from bench.writes import WritePlan
+
+SCENARIOS = ("reads", "backfill", "events", "writes", "peer")
 
 METHOD = """**How it runs.** `python -m bench` starts the sandbox stores in one child process
 (`python -m bench.sandboxes`: Shopify, WooCommerce and Magento stores for reads, plus a
@@ -30,7 +35,9 @@ The *floor* is the same upstream calls made directly with the platform clients i
 dependency order the API forces (HTTP, JSON and canonical mapping, no GraphQL): what a
 live-read gateway cannot beat without caching. *Cold* = product and location caches off;
 *warm* = both on (TTL 300 s). Latencies are per request at fixed concurrency; p99 over the
-cell's requests. All processes share this machine's cores, so throughput is a lower bound."""
+cell's requests. All processes share this machine's cores, so throughput is a lower bound.
+Scenarios run one after another, each time-boxed (a stalled peer is stopped and recorded;
+a table-2 setup that would start after the reads' box is listed as skipped)."""
 
 
 @dataclass(frozen=True)
@@ -43,6 +50,11 @@ class Plan:
     budget: Budget
     setups: tuple[tuple[str, GatewaySetup], ...]
     peer: bool
+    events: EventPlan
+    writes: WritePlan
+    peer_seconds: float  # the peer's time box: a stalled Mesh is recorded, not waited for
+    reads_seconds: float  # no further table-2 setup starts once the reads took this long
+    only: tuple[str, ...] = SCENARIOS
 
 
 WARM = 300.0
@@ -50,7 +62,7 @@ FULL = Plan(
     "full",
     page=20,
     levels=(1, 8, 32),
-    budget=Budget(seconds=1.2, max_requests=300, min_requests=20),
+    budget=Budget(seconds=1.0, max_requests=300, min_requests=20),
     setups=(
         ("cold, 1 worker", GatewaySetup(workers=1)),
         ("warm, 1 worker", GatewaySetup(workers=1, product_ttl=WARM, location_ttl=WARM)),
@@ -58,6 +70,10 @@ FULL = Plan(
         ("warm, 2 workers", GatewaySetup(workers=2, product_ttl=WARM, location_ttl=WARM)),
     ),
     peer=True,
+    events=EventPlan(levels=((1, 40), (100, 15), (1000, 8)), seconds=90),
+    writes=WritePlan(jobs=300, seconds=60),
+    peer_seconds=120,
+    reads_seconds=280,
 )
 QUICK = Plan(
     "quick",
@@ -69,6 +85,10 @@ QUICK = Plan(
         ("warm, 2 workers", GatewaySetup(workers=2, product_ttl=WARM, location_ttl=WARM)),
     ),
     peer=False,
+    events=EventPlan(levels=((1, 3), (10, 2)), seconds=30),
+    writes=WritePlan(jobs=12, seconds=30),
+    peer_seconds=60,
+    reads_seconds=60,
 )
 
 
@@ -79,7 +99,11 @@ async def _reads(
     async with aiohttp.ClientSession() as session:
         upstream = Upstream(session, stores)
         rows = None
+        began = time.perf_counter()
         for label, setup in plan.setups:
+            if rows is not None and time.perf_counter() - began > plan.reads_seconds:
+                results["skipped"].append(f"table 2 '{label}': reads time box spent")
+                continue
             async with gateway(read, setup, work) as gw:
                 if rows is None:
                     rows = await build_rows(session, gw.url, read, plan.page)
@@ -103,6 +127,29 @@ async def _backfill(stores: dict[str, StoreInfo], work: Path, results: dict[str,
         results["memory"]["backfill (3 stores at once)"] = gw.peak_rss_mib()
 
 
+async def _events(
+    plan: Plan, stores: dict[str, StoreInfo], work: Path, results: dict[str, Any]
+) -> None:
+    store = next(s for s in stores.values() if s.purpose == "events")
+    async with gateway([store], GatewaySetup(), work) as gw:
+        rows = await events.measure(gw, store, plan.events)
+    results["events"] = rows
+    for row in rows:
+        if row.get("peak_rss_mib"):
+            results["memory"][f"events, {row['subscribers']} subscribers"] = row["peak_rss_mib"]
+
+
+async def _writes(
+    plan: Plan, stores: dict[str, StoreInfo], work: Path, results: dict[str, Any]
+) -> None:
+    chosen = [s for s in stores.values() if s.purpose == "writes"]
+    async with gateway(chosen, GatewaySetup(), work) as gw:
+        rows = await writes.measure(gw, chosen, plan.writes)
+    results["writes"] = rows
+    for row in rows:
+        results["memory"][f"writes, {row['scenario']}"] = row["peak_rss_mib"]
+
+
 async def run(plan: Plan, out_dir: Path, markdown_path: Path | None) -> dict[str, Any]:
     """Run the plan; writes `latest.json` under out_dir and, if asked, BENCHMARKS.md."""
     began = time.perf_counter()
@@ -114,15 +161,34 @@ async def run(plan: Plan, out_dir: Path, markdown_path: Path | None) -> dict[str
         "method": METHOD,
         "overhead": [],
         "memory": {},
+        "calls": [],
+        "floor": [],
+        "backfill": [],
+        "events": [],
+        "writes": [],
+        "peer": peer.skipped(),
+        "skipped": [],
     }
     async with sandboxes(plan.profile) as stores:
-        _say(f"sandboxes up: {', '.join(stores)}")
-        await _reads(plan, stores, work, results)
-        await _backfill(stores, work, results)
-        _say("backfill done")
-        results["events"] = events.measure()
-        results["peer"] = await _peer(plan, stores, results)
+        _say(f"sandboxes up: {', '.join(stores)}", began)
+        if "reads" in plan.only:
+            await _reads(plan, stores, work, results)
+            _say("reads done", began)
+        # one scenario at a time: the sandboxes share one process, and a backfill running
+        # beside the event scenario showed up in its end-to-end p99.
+        if "backfill" in plan.only:
+            await _backfill(stores, work, results)
+            _say("backfill done", began)
+        if "events" in plan.only:
+            await _events(plan, stores, work, results)
+            _say("events done", began)
+        if "writes" in plan.only:
+            await _writes(plan, stores, work, results)
+            _say("writes done", began)
+        if "peer" in plan.only:
+            results["peer"] = await _peer(plan, stores, results)
     results["seconds"] = time.perf_counter() - began
+    results["scenarios"] = list(plan.only)
     _save(results, out_dir, markdown_path)
     return results
 
@@ -137,14 +203,23 @@ def _save(results: dict[str, Any], out_dir: Path, markdown_path: Path | None) ->
 
 
 async def _peer(plan: Plan, stores: dict[str, StoreInfo], results: dict[str, Any]) -> Any:
-    if not plan.peer:
+    if not plan.peer or not results["overhead"]:
         return peer.skipped()
     # Mesh forks one process per core by default: compare with our 2-worker cold gateway.
     runs = {r["label"]: r for r in results["overhead"]}
     run = runs.get("cold, 2 workers", results["overhead"][0])
     nested = next(r for r in results["calls"] if r["row"] == "nested (shopify)")
     ours = {"label": run["label"], "cells": run["cells"], "calls": nested["calls"]}
-    found = await peer.compare(stores, ours, plan)
+    try:
+        found: dict[str, Any] = await asyncio.wait_for(
+            peer.compare(stores, ours, plan), plan.peer_seconds
+        )
+    except TimeoutError:
+        found = {
+            "status": "failed",
+            "detail": f"GraphQL Mesh did not finish within the {plan.peer_seconds:.0f} s time box"
+            " (build, start and both cells); it was stopped.",
+        }
     _say(f"peer: {found['status']}")
     return found
 
@@ -154,8 +229,9 @@ def _command() -> str:
     return f"python -m bench {args}".strip()
 
 
-def _say(message: str) -> None:
-    print(f"[bench] {message}", file=sys.stderr, flush=True)
+def _say(message: str, began: float | None = None) -> None:
+    at = "" if began is None else f" (+{time.perf_counter() - began:.0f} s)"
+    print(f"[bench] {message}{at}", file=sys.stderr, flush=True)
 
 
 DEFAULT_OUT = ROOT / "bench" / "results"

@@ -27,6 +27,7 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 BENCH_ROUTE = f"{CONTROL_PREFIX}/bench"
 SHOPIFY_STANDARD = RateLimitSettings(40, 2)
 SELF_LIMIT = RateLimitSettings(20, 10)  # WooCommerce's and Magento's self-imposed default
+WEBHOOK_SECRET = "bench-webhook-secret"  # noqa: S105 - signs the bench sandbox's own webhooks
 
 
 @dataclass(frozen=True)
@@ -35,12 +36,13 @@ class StorePlan:
 
     store_id: str
     platform: str
-    purpose: str  # "read" (call counts, overhead) or "backfill" (rate budget)
+    purpose: str  # "read" (tables 1-2), "backfill" (3), "events" or "writes" (4)
     orders: int
     products: int
     bucket: RateLimitSettings | None = None
 
 
+WRITE_STORES = {"shop-writes": "shopify", "woo-writes": "woocommerce", "mage-writes": "magento"}
 FULL = (
     StorePlan("shop-a", "shopify", "read", 1200, 300),
     StorePlan("woo-a", "woocommerce", "read", 600, 150),
@@ -48,6 +50,8 @@ FULL = (
     StorePlan("shop-backfill", "shopify", "backfill", 10_000, 300, SHOPIFY_STANDARD),
     StorePlan("woo-backfill", "woocommerce", "backfill", 2000, 150, SELF_LIMIT),
     StorePlan("mage-backfill", "magento", "backfill", 2000, 150, SELF_LIMIT),
+    StorePlan("shop-events", "shopify", "events", 40, 20),
+    *(StorePlan(s, p, "writes", 40, 60) for s, p in WRITE_STORES.items()),
 )
 QUICK = (
     StorePlan("shop-a", "shopify", "read", 120, 40),
@@ -56,6 +60,8 @@ QUICK = (
     StorePlan("shop-backfill", "shopify", "backfill", 300, 40, SHOPIFY_STANDARD),
     StorePlan("woo-backfill", "woocommerce", "backfill", 120, 30, SELF_LIMIT),
     StorePlan("mage-backfill", "magento", "backfill", 120, 30, SELF_LIMIT),
+    StorePlan("shop-events", "shopify", "events", 20, 10),
+    *(StorePlan(s, p, "writes", 20, 20) for s, p in WRITE_STORES.items()),
 )
 PROFILES = {"full": FULL, "quick": QUICK}
 
@@ -110,13 +116,19 @@ def _describe(plan: StorePlan, sandbox: Sandbox, url: str) -> dict[str, Any]:
         "currency": conn.currency_code,
         "api_version": conn.api_version,
         # the sandboxes' public demo credentials; the harness hands them over as env refs.
-        "credentials": dict(conn.credentials),
+        "credentials": _credentials(plan, dict(conn.credentials)),
         "options": dict(conn.options),
         "orders": _listable_orders(sandbox),
         "server_bucket": (
             None if plan.bucket is None else [plan.bucket.capacity, plan.bucket.leak_per_second]
         ),
     }
+
+
+def _credentials(plan: StorePlan, found: dict[str, str]) -> dict[str, str]:
+    if plan.purpose == "events":
+        found["webhook_secret"] = WEBHOOK_SECRET  # the gateway verifies the sandbox's signature
+    return found
 
 
 def _listable_orders(sandbox: Sandbox) -> int:

@@ -11,6 +11,7 @@ from cachetools import TTLCache
 from platforms.adapter import PlatformClient, StoreConnection
 from platforms.canonical import Location, Product, Store
 from platforms.errors import StoreNotFoundError
+from platforms.mapping_kit import Found, errors_of
 from platforms.registry import get_spec
 
 V = TypeVar("V")
@@ -26,11 +27,13 @@ class KeyedTTLCache(Generic[V]):
 
     async def get_many(
         self, keys: Sequence[str], fetch: Callable[[list[str]], Awaitable[Mapping[str, V]]]
-    ) -> dict[str, V]:
-        """Values for `keys` (missing ones absent); fetches what is neither cached nor in flight."""
+    ) -> Found[V]:
+        """Values for `keys` (missing ones absent, unmappable ones in `errors`); fetches what
+        is neither cached nor in flight."""
         if self._cache is None:
-            return dict(await fetch(list(keys)))
-        found: dict[str, V] = {k: self._cache[k] for k in keys if k in self._cache}
+            fetched = await fetch(list(keys))
+            return Found(fetched, errors_of(fetched))
+        found: Found[V] = Found({k: self._cache[k] for k in keys if k in self._cache})
         waiting = {k: self._inflight[k] for k in keys if k not in found and k in self._inflight}
         todo = [k for k in dict.fromkeys(keys) if k not in found and k not in waiting]
         if todo:
@@ -45,7 +48,7 @@ class KeyedTTLCache(Generic[V]):
         self,
         todo: list[str],
         fetch: Callable[[list[str]], Awaitable[Mapping[str, V]]],
-        found: dict[str, V],
+        found: Found[V],
     ) -> None:
         loop = asyncio.get_running_loop()
         futures = {k: loop.create_future() for k in todo}
@@ -61,12 +64,24 @@ class KeyedTTLCache(Generic[V]):
             for key in todo:
                 self._inflight.pop(key, None)
         assert self._cache is not None
+        found.errors.update(errors_of(fetched))  # never cached: the next read asks again
         for key, future in futures.items():
             value = fetched.get(key)
             if value is not None:
                 self._cache[key] = value
                 found[key] = value
             future.set_result(value)
+
+    def peek(self, keys: Iterable[str]) -> dict[str, V]:
+        """The fresh cached values among `keys`, with no fetch (empty when the cache is off)."""
+        if self._cache is None:
+            return {}
+        return {k: self._cache[k] for k in keys if k in self._cache}
+
+    def put(self, values: Mapping[str, V]) -> None:
+        """Cache values fetched some other way (e.g. products that came with variants)."""
+        if self._cache is not None:
+            self._cache.update(values)
 
     def invalidate(self, keys: Iterable[str] | None = None) -> None:
         """Drop entries (all when `keys` is None), e.g. after a write."""

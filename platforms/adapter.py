@@ -19,6 +19,7 @@ from platforms.canonical import (
     Refund,
     Variant,
 )
+from platforms.errors import PayloadError
 
 if TYPE_CHECKING:
     import aiohttp
@@ -85,6 +86,8 @@ class Page(Generic[T]):
 
     items: list[T]
     next_cursor: str | None
+    # payloads of this page that could not be mapped; the cursor still moves past them.
+    errors: list[PayloadError] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -101,13 +104,17 @@ class VariantBatch:
 
     variants: Mapping[str, Variant]
     products: Mapping[str, Product]
+    # variant ids whose payload could not be mapped (absent from `variants`), with why.
+    errors: Mapping[str, PayloadError] = field(default_factory=dict)
 
 
 class PlatformClient(Protocol):
     """Live reads from one store. One instance per store connection.
 
     Batch methods return a mapping that simply lacks ids the platform does not have:
-    a missing id is `None` for that key, never an error for the whole batch.
+    a missing id is `None` for that key, never an error for the whole batch. An id whose
+    payload cannot be mapped is absent too, and named in the answer's `errors` when it is a
+    `platforms.mapping_kit.Found` (list reads put theirs in `Page.errors`).
     """
 
     connection: StoreConnection
@@ -182,6 +189,7 @@ ClientFactory = Callable[["StoreConnection", "aiohttp.ClientSession | None"], Pl
 SandboxFactory = Callable[..., "Sandbox"]
 # builds a store's writer on top of its (one) client, sharing its transport and rate bucket.
 WriterFactory = Callable[[PlatformClient], "PlatformWriter"]
+RefundMarker = Callable[[Order], "str | None"]
 
 
 @dataclass(frozen=True)
@@ -202,3 +210,6 @@ class PlatformSpec:
     create_writer: WriterFactory | None = None
     # how the platform signs and shapes webhooks; None = no outbound webhooks (polling only).
     webhooks: WebhookAdapter | None = None
+    # what the order payload shows of its refunds, as text that changes with every new refund
+    # (ids, or a refunded total); None = the payload shows none. Drives REFUND_CREATED.
+    refund_marker: RefundMarker | None = None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -65,15 +66,31 @@ class ObjectState:
     status: str | None = None
     financial: str | None = None
     fulfillment: str | None = None
+    # the platform's refund marker (ids or refunded total); None = the payload shows none.
+    refunds: str | None = None
+    # an inventory level's quantity: a version that leaves it unchanged is not an event.
+    available: int | None = None
 
     def as_json(self) -> dict[str, Any]:
         """For storage next to the object's last version."""
-        return {"status": self.status, "financial": self.financial, "fulfillment": self.fulfillment}
+        return {
+            "status": self.status,
+            "financial": self.financial,
+            "fulfillment": self.fulfillment,
+            "refunds": self.refunds,
+            "available": self.available,
+        }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> ObjectState:
-        """Back from storage."""
-        return cls(data.get("status"), data.get("financial"), data.get("fulfillment"))
+        """Back from storage (states stored before refund markers have none)."""
+        return cls(
+            data.get("status"),
+            data.get("financial"),
+            data.get("fulfillment"),
+            data.get("refunds"),
+            data.get("available"),
+        )
 
 
 @dataclass(frozen=True)
@@ -96,16 +113,26 @@ class Candidate:
         return event_id(self.store_id, self.kind, self.object_id, self.version)
 
 
-def candidate_of(obj: Observed, source: EventSource, *, now: datetime) -> Candidate:
-    """A candidate for an observed order or inventory level (version = its updated_at)."""
+def candidate_of(
+    obj: Observed,
+    source: EventSource,
+    *,
+    now: datetime,
+    refunds: Callable[[Order], str | None] | None = None,
+) -> Candidate:
+    """A candidate for an observed order or inventory level (version = its updated_at).
+    `refunds` is the platform's refund marker (`PlatformSpec.refund_marker`), if it has one."""
     if isinstance(obj, Order):
         state = ObjectState(
-            obj.status.value, obj.financial_status.value, obj.fulfillment_status.value
+            obj.status.value,
+            obj.financial_status.value,
+            obj.fulfillment_status.value,
+            refunds(obj) if refunds is not None else None,
         )
         new = obj.updated_at - obj.created_at <= NEW_ORDER_WINDOW
         updated = obj.updated_at
     else:
-        state, new, updated = ObjectState(), False, obj.updated_at or now
+        state, new, updated = ObjectState(available=obj.available), False, obj.updated_at or now
     return Candidate(
         store_id=obj.store_id,
         platform=obj.platform,
@@ -116,6 +143,17 @@ def candidate_of(obj: Observed, source: EventSource, *, now: datetime) -> Candid
         state=state,
         new_object=new,
         payload=obj.model_dump(mode="json"),
+    )
+
+
+def unchanged(candidate: Candidate, previous: ObjectState | None) -> bool:
+    """A newer version that changes nothing subscribers watch: an inventory level at the
+    quantity last emitted (e.g. a WooCommerce `product.updated` for a price edit)."""
+    return (
+        candidate.kind is not Kind.ORDER
+        and previous is not None
+        and previous.available is not None
+        and candidate.state.available == previous.available
     )
 
 
@@ -130,9 +168,22 @@ def derive_type(candidate: Candidate, previous: ObjectState | None) -> EventType
         return EventType.ORDER_CANCELLED
     if now.fulfillment == FulfillmentStatus.FULFILLED and before.fulfillment != now.fulfillment:
         return EventType.ORDER_FULFILLED
-    if now.financial in _REFUNDED and (previous is None or before.financial != now.financial):
+    if _new_refund(now, before, previous is None):
         return EventType.REFUND_CREATED
     return EventType.ORDER_UPDATED
+
+
+def _new_refund(now: ObjectState, before: ObjectState, first_seen: bool) -> bool:
+    """Whether this version shows a refund the last emitted one did not.
+
+    With refund markers on both sides, any change of marker is a new refund, so a second
+    partial refund is REFUND_CREATED too. Without (the platform's payload shows no refunds,
+    or the last state was stored before markers), the financial status moving to
+    (partially_)refunded is the sign.
+    """
+    if now.refunds is not None and (first_seen or before.refunds is not None):
+        return now.refunds != "" and now.refunds != before.refunds
+    return now.financial in _REFUNDED and (first_seen or before.financial != now.financial)
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ import time
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from aiohttp import web
@@ -19,6 +19,21 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 ErrorBody = Callable[[int, str], Any]
 
 CONTROL_PREFIX = "/_sandbox"
+
+# The seeds' shared "now": every platform's newest order changes up to this instant, so the
+# demo's stores interleave by updated_at instead of one platform's orders all coming first.
+SEED_NOW = datetime(2026, 6, 30, 16, 0, tzinfo=UTC)
+
+
+def spread_update(created: datetime, delta: timedelta, longest: timedelta) -> datetime:
+    """A seeded order's update time: `created + delta`, or, when that would pass SEED_NOW, the
+    same fraction (delta / longest) of the way from `created` to SEED_NOW, so recent orders
+    keep distinct update times instead of all piling up at the cap. Draws no randomness, so
+    the rest of a seed is unchanged; whole seconds, like the platforms' stamps."""
+    updated = created + delta
+    if updated > SEED_NOW:
+        updated = created + (SEED_NOW - created) * (delta / longest)
+    return min(updated, SEED_NOW).replace(microsecond=0)
 
 
 class Sandbox(Protocol):
@@ -34,6 +49,12 @@ class Sandbox(Protocol):
 
     def facts(self) -> SandboxFacts:
         """Ground truth of the seeded store, in canonical ids, for the contract suite."""
+        ...
+
+    def corrupt_order(self, external_id: str) -> str:
+        """Test fault: break one field of this order's payload (as a buggy plugin or data
+        migration might) so that reads meet a payload that cannot be mapped; returns the
+        field's name. Listing, sorting and filtering keep working."""
         ...
 
 

@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
+
+# (topic, payload) of a webhook the platform would send for an applied write.
+Listener = Callable[[str, Any], None]
 
 
 @dataclass
@@ -21,11 +26,17 @@ class WriteLog:
     fail_next: list[int] = field(default_factory=list)
     fail_after_apply: list[int] = field(default_factory=list)
     hold: asyncio.Event | None = None
+    listeners: list[Listener] = field(default_factory=list)
     _recorded: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
 
     def refusal(self) -> int | None:
         """The status to refuse the current write with, if one is scripted."""
         return self.fail_next.pop(0) if self.fail_next else None
+
+    def announce(self, topic: str, payload: Any) -> None:
+        """Tell every listener about a webhook topic this write triggers."""
+        for listener in self.listeners:
+            listener(topic, payload)
 
     async def record(self, what: str) -> int | None:
         """Note an applied write, wait while held; a scripted status to answer with instead."""

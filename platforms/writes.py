@@ -47,6 +47,11 @@ class WriteCommand:
         """What must be written in order: commands with equal keys run one after another."""
         raise NotImplementedError
 
+    def changes_products(self) -> bool:
+        """Whether a success changes what product reads show (price, or stock that some
+        platforms report on the product), so cached products of the store are stale."""
+        return False
+
     def payload(self) -> dict[str, Any]:
         """The command's fields as plain JSON values."""
         return asdict(self)
@@ -73,6 +78,9 @@ class AdjustInventory(WriteCommand):
     def resource_key(self) -> str:
         return f"inventory:{self.variant_id}:{self.location_id}"
 
+    def changes_products(self) -> bool:
+        return True
+
 
 @dataclass(frozen=True)
 class SetInventory(WriteCommand):
@@ -85,6 +93,9 @@ class SetInventory(WriteCommand):
 
     def resource_key(self) -> str:
         return f"inventory:{self.variant_id}:{self.location_id}"
+
+    def changes_products(self) -> bool:
+        return True
 
 
 @dataclass(frozen=True)
@@ -99,6 +110,9 @@ class UpdateVariantPrice(WriteCommand):
     def resource_key(self) -> str:
         return f"variant:{self.variant_id}"
 
+    def changes_products(self) -> bool:
+        return True
+
 
 @dataclass(frozen=True)
 class CancelOrder(WriteCommand):
@@ -111,6 +125,9 @@ class CancelOrder(WriteCommand):
 
     def resource_key(self) -> str:
         return f"order:{self.order_id}"
+
+    def changes_products(self) -> bool:
+        return self.restock
 
 
 @dataclass(frozen=True)
@@ -133,6 +150,8 @@ class CreateFulfillment(WriteCommand):
     tracking_number: str | None = None
     tracking_url: str | None = None
     notify: bool = False
+    # where the goods leave from (Magento MSI source, Shopify location); None: the default
+    location_id: str | None = None
 
     def resource_key(self) -> str:
         return f"order:{self.order_id}"
@@ -152,6 +171,9 @@ class CreateRefund(WriteCommand):
 
     def resource_key(self) -> str:
         return f"order:{self.order_id}"
+
+    def changes_products(self) -> bool:
+        return any(line.restock for line in self.lines)
 
 
 COMMANDS: dict[str, type[WriteCommand]] = {

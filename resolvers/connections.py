@@ -36,7 +36,8 @@ async def paginate(
     fetch: ClientFetch[T],
     query: object,
 ) -> MergedPage[T]:
-    """Validate arguments, merge the stores' pages, and report failed stores as partial errors."""
+    """Validate arguments, merge the stores' pages, and report failed stores and unmappable
+    payloads as partial errors."""
     ctx = info.context
     limits = ctx.limits
     size = limits.default_page_size if first is None else first
@@ -61,6 +62,6 @@ async def paginate(
         fingerprint(type(query).__name__, query, sorted(by_id)),
     )
     path = info.path.as_list()
-    for error in page.errors.values():
+    for error in [*page.errors.values(), *page.item_errors]:
         ctx.add_partial_error(error, path)
     return page

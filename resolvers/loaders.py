@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar
 
 from aiodataloader import DataLoader
 
-from platforms.adapter import VariantKey
+from platforms.adapter import VariantBatch, VariantKey
 from platforms.canonical import (
     Customer,
     Fulfillment,
@@ -20,6 +20,7 @@ from platforms.canonical import (
     Refund,
     Variant,
 )
+from platforms.mapping_kit import Found, errors_of
 
 if TYPE_CHECKING:
     from gateway.stores import StoreHandle
@@ -79,7 +80,8 @@ class _PerStoreLoader(DataLoader[Any, Any], Generic[V]):
 def _pick(found: Mapping[str, V] | BaseException, external_id: str) -> V | BaseException | None:
     if isinstance(found, BaseException):
         return found
-    return found.get(external_id)
+    # a payload that could not be mapped fails its own key only, with its PayloadError
+    return errors_of(found).get(external_id) or found.get(external_id)
 
 
 class OrderByIdLoader(_PerStoreLoader[Order]):
@@ -103,24 +105,48 @@ class ProductByIdLoader(_PerStoreLoader[Product]):
 class VariantByIdLoader(_PerStoreLoader[Variant]):
     """Variants by (store, external id[, parent product hint]).
 
-    Parent products fetched on the way prime ProductByIdLoader, and stock that came inline
-    primes InventoryLevelsByInventoryItemLoader, so neither costs another upstream call.
+    A variant whose hinted parent is in the store's product cache comes from there. Parent
+    products fetched on the way go into that cache and prime ProductByIdLoader, and stock
+    that came inline primes InventoryLevelsByInventoryItemLoader, so neither costs another
+    upstream call.
     """
 
     async def fetch(
         self, handle: StoreHandle, ids: list[str], keys: list[Any]
     ) -> Mapping[str, Variant]:
         hints = {k[1]: k[2] for k in keys if len(k) > 2 and k[2]}
-        batch = await handle.client.get_variants([VariantKey(i, hints.get(i)) for i in ids])
+        cached = handle.products.peek(set(hints.values()))
+        found = _cached_variants(ids, hints, cached)
+        rest = [i for i in ids if i not in found]
+        batch = (
+            await handle.client.get_variants([VariantKey(i, hints.get(i)) for i in rest])
+            if rest
+            else VariantBatch({}, {})
+        )
+        handle.products.put(batch.products)
         store_id = handle.connection.store_id
-        for product_id, product in batch.products.items():
+        for product_id, product in {**cached, **batch.products}.items():
             self.ctx.loaders.product.prime(StoreKey(store_id, product_id), product)
         for variant in batch.variants.values():
             if variant.inline_inventory is not None and variant.inventory_item_id:
                 self.ctx.loaders.inventory.prime(
                     StoreKey(store_id, variant.inventory_item_id), list(variant.inline_inventory)
                 )
-        return batch.variants
+        return Found({**found, **batch.variants}, batch.errors)
+
+
+def _cached_variants(
+    ids: list[str], hints: Mapping[str, str], cached: Mapping[str, Product]
+) -> dict[str, Variant]:
+    """The variants the cached parents answer for. Not those carrying stock inline
+    (WooCommerce): a cached copy of stock would be served as live."""
+    out: dict[str, Variant] = {}
+    for vid in ids:
+        product = cached.get(hints.get(vid, ""))
+        for variant in product.variants if product else ():
+            if variant.external_id == vid and variant.inline_inventory is None:
+                out[vid] = variant
+    return out
 
 
 class InventoryLevelsByInventoryItemLoader(_PerStoreLoader[list[InventoryLevel]]):

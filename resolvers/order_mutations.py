@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import strawberry
 
 from gateway.writes.model import Job, JobStatus
 from platforms.errors import InvalidInputError
 from platforms.ids import Kind, decode_id, encode_id
+from platforms.write_results import fulfillment_of, refund_of
 from platforms.writes import CancelOrder, CreateFulfillment, CreateRefund, LineQuantity
+from resolvers.fulfillments import Fulfillment, Refund
 from resolvers.write_operations import (
     IdempotencyKeyReused,
     UnsupportedOnPlatform,
@@ -22,6 +25,8 @@ from resolvers.write_operations import (
     submit,
 )
 
+T = TypeVar("T")
+R = TypeVar("R")
 Errors = WriteQueued | WriteFailed | IdempotencyKeyReused | UnsupportedOnPlatform
 
 
@@ -53,6 +58,11 @@ class CreateFulfillmentInput:
     tracking_number: str | None = strawberry.field(default=None, description="Tracking number.")
     tracking_url: str | None = strawberry.field(default=None, description="Tracking page URL.")
     notify: bool = strawberry.field(default=False, description="Email the customer.")
+    location_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="Where the goods leave from (a Location id: Magento MSI source, Shopify "
+        "location); omit for the platform's default.",
+    )
 
 
 @strawberry.input(description="Refund lines, shipping and/or an amount of an order.")
@@ -91,6 +101,9 @@ class CreateFulfillmentSuccess:
     order_id: strawberry.ID = strawberry.field(description="The fulfilled order.")
     tracking_number: str | None = strawberry.field(description="Tracking number recorded.")
     lines: list[WrittenLine] = strawberry.field(description="Lines shipped.")
+    fulfillment: Fulfillment | None = strawberry.field(
+        description="The new fulfillment as the platform recorded it (canonical type)."
+    )
 
 
 @strawberry.type(description="The refund was created.")
@@ -100,6 +113,9 @@ class CreateRefundSuccess:
     order_id: strawberry.ID = strawberry.field(description="The refunded order.")
     amount: Decimal | None = strawberry.field(description="Money returned, as the platform says.")
     lines: list[WrittenLine] = strawberry.field(description="Lines refunded.")
+    refund: Refund | None = strawberry.field(
+        description="The new refund as the platform recorded it (canonical type)."
+    )
 
 
 CancelOrderResult = Annotated[
@@ -136,6 +152,19 @@ def _written(result: dict[str, Any]) -> list[WrittenLine]:
         WrittenLine(line_item_id=str(li.get("line_item_id")), quantity=li.get("quantity"))
         for li in result.get("lines") or []
     ]
+
+
+def _location(location_id: strawberry.ID | None, store_id: str) -> str | None:
+    if location_id is None:
+        return None
+    gid = decode_id(str(location_id), Kind.LOCATION)
+    if gid.store_id != store_id:
+        raise InvalidInputError("`locationId` belongs to another store than the order")
+    return gid.external_id
+
+
+def _maybe(value: T | None, convert: Callable[[T], R]) -> R | None:
+    return None if value is None else convert(value)
 
 
 def _gid(store_id: str, kind: Kind, external_id: Any) -> strawberry.ID:
@@ -183,6 +212,7 @@ class OrderMutations:
             input.tracking_number,
             input.tracking_url,
             input.notify,
+            _location(input.location_id, gid.store_id),
         )
         found = await submit(info, gid.store_id, command, idempotency_key, wait)
         if not isinstance(found, Job):
@@ -196,6 +226,7 @@ class OrderMutations:
             order_id=input.order_id,
             tracking_number=result.get("tracking_number"),
             lines=_written(result),
+            fulfillment=_maybe(fulfillment_of(result), Fulfillment.of),
         )
 
     @strawberry.mutation(description="Refund an order, exactly once per idempotency key.")
@@ -228,4 +259,5 @@ class OrderMutations:
             order_id=input.order_id,
             amount=Decimal(str(amount)) if amount is not None else None,
             lines=_written(result),
+            refund=_maybe(refund_of(result), Refund.of),
         )

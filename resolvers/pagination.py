@@ -53,6 +53,8 @@ class MergedPage(Generic[T]):
     has_next_page: bool
     end_cursor: str | None
     errors: dict[str, CartgraphError]
+    # payloads of the pages read that could not be mapped (skipped, reported alongside).
+    item_errors: list[CartgraphError] = field(default_factory=list)
 
 
 def encode_cursor(positions: dict[str, StorePosition], fingerprint: str) -> str:
@@ -102,6 +104,7 @@ async def merged_page(
     )
     streams = [_StoreStream[T](s, positions[s]) for s in store_ids if not positions[s].done]
     errors: dict[str, CartgraphError] = {}
+    item_errors: list[CartgraphError] = []
 
     async def refill(stream: _StoreStream[T]) -> None:
         pos = stream.position
@@ -114,6 +117,7 @@ async def merged_page(
             stream.failed = True
             return
         stream.fetched = True
+        item_errors.extend(page.errors)
         stream.buffer.extend(page.items[pos.offset :])
         stream.next_page = page.next_cursor
         if not stream.buffer and page.next_cursor is None:
@@ -137,7 +141,7 @@ async def merged_page(
     snapshot = _snapshot(positions, streams)
     has_next = any(not p.done for p in snapshot.values())
     end_cursor = items[-1][1] if items else (after if after else None)
-    return MergedPage(items, has_next, end_cursor, errors)
+    return MergedPage(items, has_next, end_cursor, errors, item_errors)
 
 
 def _snapshot(

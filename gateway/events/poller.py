@@ -13,7 +13,8 @@ from gateway.stores import StoreHandle
 from platforms.adapter import OrderQuery
 from platforms.canonical import Order
 from platforms.errors import CartgraphError
-from platforms.events import EventSource, candidate_of, version_text
+from platforms.events import Candidate, EventSource, candidate_of, version_text
+from platforms.registry import get_spec
 
 log = logging.getLogger("cartgraph.poller")
 
@@ -92,7 +93,7 @@ class OrderPoller:
             orders = await self._changed_since(since)
             newest = max([checkpoint, *(version_text(o.updated_at) for o in orders)])
             now = datetime.now(UTC)
-            candidates = [candidate_of(o, EventSource.POLL, now=now) for o in orders]
+            candidates = [self._candidate(o, now) for o in orders]
             events = await self.sink.record(
                 candidates, checkpoint=Checkpoint(self.store_id, STREAM, newest)
             )
@@ -107,7 +108,7 @@ class OrderPoller:
         newest = page.items[0].updated_at if page.items else now
         known = await self._changed_since(newest - self.overlap) if page.items else []
         await self.log.remember(
-            [candidate_of(o, EventSource.POLL, now=now) for o in known],
+            [self._candidate(o, now) for o in known],
             Checkpoint(self.store_id, STREAM, version_text(newest)),
         )
         self.last_poll_at, self.last_error = now, None
@@ -121,6 +122,10 @@ class OrderPoller:
             self.last_error = str(exc) or "first poll timed out"
             log.warning("first poll of %s failed: %s", self.store_id, self.last_error)
 
+    def _candidate(self, order: Order, now: datetime) -> Candidate:
+        marker = get_spec(self.handle.connection.platform).refund_marker
+        return candidate_of(order, EventSource.POLL, now=now, refunds=marker)
+
     async def _changed_since(self, since: datetime) -> list[Order]:
         found: list[Order] = []
         cursor: str | None = None
@@ -130,6 +135,8 @@ class OrderPoller:
                 OrderQuery(updated_after=since), cursor=cursor, limit=self.page_size
             )
             found.extend(page.items)
+            for error in page.errors:  # skipped, not fatal: the rest of the page still counts
+                log.warning("poll of %s skipped an order: %s", self.store_id, error)
             cursor = page.next_cursor
             if cursor is None:
                 return found

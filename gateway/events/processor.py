@@ -110,4 +110,5 @@ class ReceiptProcessor:
             fetched = await handle.client.get_orders(list(delivery.refetch_order_ids))
             orders.extend(fetched.values())
         observed: list[Observed] = [*orders, *delivery.inventory_levels]
-        return [candidate_of(o, EventSource.WEBHOOK, now=now) for o in observed]
+        marker = get_spec(handle.connection.platform).refund_marker
+        return [candidate_of(o, EventSource.WEBHOOK, now=now, refunds=marker) for o in observed]

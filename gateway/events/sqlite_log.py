@@ -21,6 +21,7 @@ from platforms.events import (
     ObjectState,
     StoredEvent,
     derive_type,
+    unchanged,
 )
 from platforms.ids import Kind
 
@@ -305,6 +306,9 @@ def _append_one(db: sqlite3.Connection, candidate: Candidate) -> int | None:
         if candidate.version <= row["version"]:
             return None  # a repeat, or older than what subscribers already have
         previous = ObjectState.from_json(orjson.loads(row["state"]))
+    if unchanged(candidate, previous):
+        _remember_version(db, candidate)  # seen: a repeat of it is not news either
+        return None
     cursor = db.execute(
         "INSERT OR IGNORE INTO events (event_id, type, store_id, platform, kind, object_id,"
         " version, source, recorded_at, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",

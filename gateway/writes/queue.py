@@ -72,7 +72,12 @@ class WriteQueue:
         self._writers: dict[str, PlatformWriter | None] = {}
         self._changed = asyncio.Event()
         self._runner = JobRunner(
-            store, self.writer, retry or RetryPolicy(8, 0.2, 30.0), clock, self._finished
+            store,
+            self.writer,
+            retry or RetryPolicy(8, 0.2, 30.0),
+            clock,
+            self._finished,
+            self.invalidate_caches,
         )
         self._tasks: set[asyncio.Task[None]] = set()
         self._dispatcher: asyncio.Task[None] | None = None
@@ -139,10 +144,20 @@ class WriteQueue:
             job = await self.get(job_id)
             remaining = deadline - asyncio.get_running_loop().time()
             if job.finished or remaining <= 0:
+                if job.status is JobStatus.SUCCEEDED:
+                    # the worker may be another process: this one's cache must not lag it.
+                    self.invalidate_caches(job)
                 return job
             event = self._runner.finished_event(job_id)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(event.wait(), min(remaining, POLL_SECONDS))
+
+    def invalidate_caches(self, job: Job) -> None:
+        """Drop the store's cached products after a write that changed them, so the next
+        read asks the platform (a product's cache key is its id, which a variant-level write
+        does not name: the store's whole product cache goes)."""
+        if job.command.changes_products() and job.store_id in self.registry.store_ids:
+            self.registry.get(job.store_id).products.invalidate()
 
     async def get(self, job_id: str) -> Job:
         """One job; InvalidInputError when there is none."""

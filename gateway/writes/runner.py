@@ -28,12 +28,14 @@ class JobRunner:
         retry: RetryPolicy,
         clock: Callable[[], float],
         on_finish: Callable[[], None],
+        on_success: Callable[[Job], None] | None = None,
     ) -> None:
         self.store = store
         self.writer_for = writer_for
         self.retry = retry
         self.clock = clock
         self.on_finish = on_finish
+        self.on_success = on_success
         self._events: dict[str, asyncio.Event] = {}
 
     def finished_event(self, job_id: str) -> asyncio.Event:
@@ -90,6 +92,8 @@ class JobRunner:
             last_error_code=None,
             last_error_message=None,
         )
+        if self.on_success is not None:
+            self.on_success(job)
         log.info("write %s %s succeeded", job.id, job.kind, extra={"store_id": job.store_id})
 
     async def _fail(

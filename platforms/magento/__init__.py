@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from platforms.adapter import PlatformSpec
 from platforms.canonical import Platform
 from platforms.magento.client import DEFAULT_RATE_LIMIT, MagentoClient
+from platforms.magento.map_people import refund_marker
 from platforms.magento.writes import create_writer
 
 if TYPE_CHECKING:
@@ -43,6 +44,7 @@ SPEC = PlatformSpec(
         "Address.country": "addresses carry country_id (the code) only",
     },
     create_writer=create_writer,
+    refund_marker=refund_marker,
 )
 
 __all__ = ["SPEC", "MagentoClient"]

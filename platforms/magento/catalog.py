@@ -7,7 +7,9 @@ from typing import Any
 
 from platforms.adapter import VariantBatch, VariantKey
 from platforms.canonical import Product, Variant
+from platforms.errors import PayloadError
 from platforms.magento.map_catalog import child_ids, is_configurable, map_product, map_variant
+from platforms.mapping_kit import MapSite
 
 Payload = dict[str, Any]
 
@@ -35,12 +37,14 @@ def assemble_products(
     currency: str,
     *,
     inline_stock: bool,
-) -> list[Product]:
-    """Products in `parents` order; configurables take their children from `known`."""
-    return [
-        map_product(row, store_id, currency, children=known, inline_stock=inline_stock)
-        for row in parents
-    ]
+    site: MapSite,
+) -> tuple[list[Product], list[PayloadError]]:
+    """Products in `parents` order; configurables take their children from `known`.
+    Each is mapped on its own: a bad one (or a bad child) is that product's error."""
+    return site.each(
+        lambda row: map_product(row, store_id, currency, children=known, inline_stock=inline_stock),
+        parents,
+    )
 
 
 def assemble_variant_batch(
@@ -50,28 +54,47 @@ def assemble_variant_batch(
     currency: str,
     *,
     inline_stock: bool,
+    site: MapSite,
 ) -> VariantBatch:
     """Variants for `keys` from the payloads fetched (missing or non-variant ids absent).
 
     A key's parent hint is used when that configurable really links the child. Parents
     are returned as Products only when every child of theirs was fetched too, so a
-    Product handed on never carries a partial variant list.
+    Product handed on never carries a partial variant list. A key whose payload cannot be
+    mapped gets its own error; a parent that cannot be mapped is left for the product read.
     """
     variants: dict[str, Variant] = {}
     products: dict[str, Product] = {}
+    errors: dict[str, PayloadError] = {}
     for key in keys:
-        row = known.get(key.external_id)
-        if row is None or is_configurable(row):
-            continue
-        parent = known.get(key.product_external_id or "")
-        if parent is None or key.external_id not in child_ids(parent):
-            variants[key.external_id] = map_variant(
-                row, store_id, currency, position=1, inline_stock=inline_stock
-            )
-            products.setdefault(
-                key.external_id, map_product(row, store_id, currency, inline_stock=inline_stock)
-            )
-            continue
+        try:
+            _assemble_one(key, known, store_id, currency, inline_stock, variants, products)
+        except (PayloadError, ValueError, TypeError, KeyError) as exc:
+            errors[key.external_id] = site.error(exc, key.external_id)
+            variants.pop(key.external_id, None)
+    return VariantBatch(variants=variants, products=products, errors=errors)
+
+
+def _assemble_one(
+    key: VariantKey,
+    known: Mapping[str, Payload],
+    store_id: str,
+    currency: str,
+    inline_stock: bool,
+    variants: dict[str, Variant],
+    products: dict[str, Product],
+) -> None:
+    """One key's variant (and its product, when complete and mappable) into the results."""
+    row = known.get(key.external_id)
+    if row is None or is_configurable(row):
+        return
+    parent = known.get(key.product_external_id or "")
+    if parent is None or key.external_id not in child_ids(parent):
+        variants[key.external_id] = map_variant(
+            row, store_id, currency, position=1, inline_stock=inline_stock
+        )
+        parent, links = row, []
+    else:
         links = child_ids(parent)
         variants[key.external_id] = map_variant(
             row,
@@ -81,9 +104,15 @@ def assemble_variant_batch(
             position=links.index(key.external_id) + 1,
             inline_stock=inline_stock,
         )
-        if all(cid in known for cid in links):
-            products.setdefault(
-                str(parent["id"]),
-                map_product(parent, store_id, currency, children=known, inline_stock=inline_stock),
-            )
-    return VariantBatch(variants=variants, products=products)
+        if not all(cid in known for cid in links):
+            return
+    product_id = str(parent["id"])
+    if product_id in products:
+        return
+    try:
+        children = known if links else None
+        products[product_id] = map_product(
+            parent, store_id, currency, children=children, inline_stock=inline_stock
+        )
+    except PayloadError:
+        pass  # the variant stands; a read of the product itself reports the bad parent

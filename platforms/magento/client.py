@@ -18,7 +18,7 @@ from platforms.adapter import (
     VariantKey,
 )
 from platforms.canonical import InventoryLevel, Location, Order, OrderStatus, Product
-from platforms.errors import ConfigError, NotFoundError
+from platforms.errors import ConfigError, NotFoundError, PayloadError
 from platforms.http import CallContext, HttpTransport, Request, RetryPolicy
 from platforms.magento.auth import BearerAuthenticator
 from platforms.magento.catalog import (
@@ -40,6 +40,7 @@ from platforms.magento.map_catalog import (
 )
 from platforms.magento.map_orders import STATE_TO_STATUS, map_order
 from platforms.magento.search import MAX_PAGE_SIZE, PagePosition, SearchCriteria, chunks
+from platforms.mapping_kit import Found, MapSite
 from platforms.ratelimit import LeakyBucket
 
 # Magento has no general REST rate limit; PHP-FPM workers are the bottleneck, so we
@@ -108,6 +109,10 @@ class MagentoClient(MagentoPeopleReads):
         """Release the HTTP session if this client created it."""
         await self._transport.aclose()
 
+    def _site(self, operation: str) -> MapSite:
+        """Where payloads are mapped, for the PayloadErrors of a bad one."""
+        return MapSite(self.connection.store_id, "magento", operation)
+
     # --- transport helpers -------------------------------------------------------------
 
     async def _get(
@@ -169,17 +174,16 @@ class MagentoClient(MagentoPeopleReads):
         if position.is_past_end(total):
             return Page([], None)
         following = position.next(total)
-        return Page(
-            [self._order(item) for item in items], following.encode() if following else None
-        )
+        orders, errors = self._site("list_orders").each(self._order, items)
+        return Page(orders, following.encode() if following else None, errors)
 
     async def get_orders(self, ids: Sequence[str]) -> Mapping[str, Order]:
         """Orders by entity_id: one `orders` search (entity_id in ...) per 300 ids;
         0 calls when no id is numeric. Unknown ids are absent."""
         wanted = _numeric(ids)
         rows = await self._search_in("orders", "entity_id", wanted, "get_orders")
-        orders = (self._order(row) for row in rows)
-        return {order.external_id: order for order in orders if order.external_id in wanted}
+        mapped = self._site("get_orders").each(self._order, rows)
+        return Found.keyed(*mapped, lambda o: o.external_id, wanted)
 
     def _order(self, payload: Payload) -> Order:
         return map_order(payload, self.connection.store_id, self.connection.currency_code)
@@ -203,8 +207,8 @@ class MagentoClient(MagentoPeopleReads):
         if position.is_past_end(total):
             return Page([], None)
         following = position.next(total)
-        products = await self._products_with_children(items, "list_products")
-        return Page(products, following.encode() if following else None)
+        products, errors = await self._products_with_children(items, "list_products")
+        return Page(products, following.encode() if following else None, errors)
 
     async def get_products(self, ids: Sequence[str]) -> Mapping[str, Product]:
         """Products by entity_id: one `products` search (entity_id in ...) per 300 ids,
@@ -213,13 +217,12 @@ class MagentoClient(MagentoPeopleReads):
         wanted = _numeric(ids)
         rows = await self._search_in("products", "entity_id", wanted, "get_products")
         parents = [row for row in rows if str(row.get("id")) in wanted]
-        return {
-            p.external_id: p for p in await self._products_with_children(parents, "get_products")
-        }
+        mapped = await self._products_with_children(parents, "get_products")
+        return Found.keyed(*mapped, lambda p: p.external_id, wanted)
 
     async def _products_with_children(
         self, parents: list[Payload], operation: str
-    ) -> list[Product]:
+    ) -> tuple[list[Product], list[PayloadError]]:
         known = by_id(parents)
         extra = missing_children(parents, known)
         if extra:
@@ -230,6 +233,7 @@ class MagentoClient(MagentoPeopleReads):
             self.connection.store_id,
             self.connection.currency_code,
             inline_stock=self.inline_stock,
+            site=self._site(operation),
         )
 
     async def get_variants(self, keys: Sequence[VariantKey]) -> VariantBatch:
@@ -258,6 +262,7 @@ class MagentoClient(MagentoPeopleReads):
             self.connection.store_id,
             self.connection.currency_code,
             inline_stock=self.inline_stock,
+            site=self._site("get_variants"),
         )
 
     async def _hint_orphans(
@@ -322,21 +327,32 @@ class MagentoClient(MagentoPeopleReads):
     async def _source_items(self, skus: list[str]) -> dict[str, list[InventoryLevel]]:
         rows = await self._search_in("inventory/source-items", "sku", skus, "get_inventory")
         self._msi = True
-        levels: dict[str, list[InventoryLevel]] = {}
-        for row in rows:
-            level = map_source_item(row, self.connection.store_id)
+        store = self.connection.store_id
+        levels, errors = self._site("get_inventory").each(
+            lambda row: map_source_item(row, store), rows, lambda row: str(row.get("sku"))
+        )
+        found: Found[list[InventoryLevel]] = Found()
+        for level in levels:
             if level.inventory_item_id in skus:
-                levels.setdefault(level.inventory_item_id, []).append(level)
-        return levels
+                found.setdefault(level.inventory_item_id, []).append(level)
+        for error in errors:  # one bad row makes the SKU's levels incomplete: the SKU fails
+            found.pop(error.external_id or "", None)
+            found.errors[error.external_id or ""] = error
+        return found
 
     async def _legacy_stock(self, skus: list[str]) -> dict[str, list[InventoryLevel]]:
         rows = await self._search_in("products", "sku", skus, "get_inventory")
-        levels: dict[str, list[InventoryLevel]] = {}
-        for row in rows:
-            found = stock_levels(row, self.connection.store_id)
-            if found and found[0].inventory_item_id in skus:
-                levels[found[0].inventory_item_id] = list(found)
-        return levels
+        store = self.connection.store_id
+        mapped, errors = self._site("get_inventory").each(
+            lambda row: stock_levels(row, store), rows, lambda row: str(row.get("sku"))
+        )
+        found: Found[list[InventoryLevel]] = Found(
+            (levels[0].inventory_item_id, list(levels))
+            for levels in mapped
+            if levels and levels[0].inventory_item_id in skus
+        )
+        found.errors.update({e.external_id or "": e for e in errors})
+        return found
 
     async def list_locations(self) -> list[Location]:
         """MSI sources: one `inventory/sources` call (per 300 sources). Without MSI the

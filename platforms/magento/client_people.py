@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from platforms.adapter import CustomerQuery, Page
 from platforms.canonical import Customer, Fulfillment, Order, Refund
+from platforms.errors import PayloadError
 from platforms.magento.convert import format_time
 from platforms.magento.map_people import map_creditmemo, map_customer, map_shipment
 from platforms.magento.search import PagePosition, SearchCriteria
+from platforms.mapping_kit import Found, MapSite
 
 if TYPE_CHECKING:
     from platforms.adapter import StoreConnection
@@ -34,6 +36,7 @@ class MagentoPeopleReads:
         async def _search_in(
             self, path: str, field: str, values: Sequence[str], operation: str
         ) -> list[Payload]: ...
+        def _site(self, operation: str) -> MapSite: ...
 
     @property
     def _currency_default(self) -> str:
@@ -50,8 +53,8 @@ class MagentoPeopleReads:
         """Customers by id: `customers/search` with `entity_id in (…)`, 1 call per 300 ids."""
         wanted = _numeric(ids)
         rows = await self._search_in("customers/search", "entity_id", wanted, "get_customers")
-        found = (self._customer(row) for row in rows)
-        return {c.external_id: c for c in found if c.external_id in wanted}
+        mapped = self._site("get_customers").each(self._customer, rows)
+        return Found.keyed(*mapped, lambda c: c.external_id, wanted)
 
     async def list_customers(
         self, query: CustomerQuery, *, cursor: str | None, limit: int
@@ -70,9 +73,8 @@ class MagentoPeopleReads:
         if position.is_past_end(total):
             return Page([], None)
         following = position.next(total)
-        return Page(
-            [self._customer(item) for item in items], following.encode() if following else None
-        )
+        customers, errors = self._site("list_customers").each(self._customer, items)
+        return Page(customers, following.encode() if following else None, errors)
 
     # --- shipments and credit memos -------------------------------------------------------
 
@@ -90,20 +92,42 @@ class MagentoPeopleReads:
         """`shipments` with `order_id in (…)` (tracks included): 1 call per 300 orders."""
         wanted = _numeric(order_ids)
         rows = await self._search_in("shipments", "order_id", wanted, "get_fulfillments")
-        result: dict[str, list[Fulfillment]] = {i: [] for i in order_ids}
-        for row in rows:
-            shipment = map_shipment(row, store_id=self.connection.store_id)
-            result.setdefault(shipment.order_external_id, []).append(shipment)
-        return result
+        store = self.connection.store_id
+        return _per_order(
+            order_ids,
+            rows,
+            self._site("get_fulfillments"),
+            lambda row: map_shipment(row, store_id=store),
+        )
 
     async def get_refunds(self, order_ids: Sequence[str]) -> Mapping[str, list[Refund]]:
         """`creditmemos` with `order_id in (…)`: 1 call per 300 orders."""
         wanted = _numeric(order_ids)
         rows = await self._search_in("creditmemos", "order_id", wanted, "get_refunds")
-        result: dict[str, list[Refund]] = {i: [] for i in order_ids}
-        for row in rows:
-            memo = map_creditmemo(
-                row, store_id=self.connection.store_id, default_currency=self._currency_default
-            )
-            result.setdefault(memo.order_external_id, []).append(memo)
-        return result
+        store, currency = self.connection.store_id, self._currency_default
+        return _per_order(
+            order_ids,
+            rows,
+            self._site("get_refunds"),
+            lambda row: map_creditmemo(row, store_id=store, default_currency=currency),
+        )
+
+
+def _per_order(
+    order_ids: Sequence[str],
+    rows: list[Payload],
+    site: MapSite,
+    mapper: Callable[[Payload], Fulfillment | Refund],
+) -> Found[list[Any]]:
+    """Rows grouped by their `order_id`; an order with a row that cannot be mapped is in
+    `errors` (named by the order), since its list would be incomplete."""
+    found: Found[list[Any]] = Found({i: [] for i in order_ids})
+    for row in rows:
+        order_id = str(row.get("order_id"))
+        try:
+            found.setdefault(order_id, []).append(site.one(mapper, row, order_id))
+        except PayloadError as error:
+            found.errors[order_id] = error
+    for order_id in found.errors:
+        found.pop(order_id, None)
+    return found

@@ -9,6 +9,7 @@ from platforms.canonical import (
     Customer,
     Fulfillment,
     FulfillmentLine,
+    Order,
     Platform,
     Refund,
     RefundLine,
@@ -167,3 +168,11 @@ def map_creditmemo(payload: Any, *, store_id: str, default_currency: str) -> Ref
         ),
         "credit memo",
     )
+
+
+def refund_marker(order: Order) -> str | None:
+    """The order's `total_refunded` ("" when nothing was refunded): Magento orders list no
+    credit memos, but each one adds to this total, so a new refund changes it. (A memo of
+    amount 0, refunding nothing, goes unseen.)"""
+    refunded = to_decimal(order.raw.get("total_refunded"))
+    return format(refunded.normalize(), "f") if refunded > 0 else ""

@@ -1,7 +1,8 @@
-"""Magento 2 writes over REST: MSI source items (absolute), product price, order cancel.
+"""Magento 2 writes over REST: stock (MSI source items, or the legacy stock item on stores
+without MSI), product price, order cancel, shipments and offline credit memos.
 
-MSI has no relative stock update: adjust is read-then-set, which is safe because the queue
-runs one write per (sku, source) at a time, and reconcile compares with the stored level.
+Magento has no relative stock update: adjust is read-then-set, which is safe because the
+queue runs one write per (sku, source) at a time, and reconcile compares with the stored level.
 """
 
 from __future__ import annotations
@@ -10,14 +11,18 @@ from typing import Any
 from urllib.parse import quote
 
 from platforms.canonical import Platform
-from platforms.errors import NotFoundError, UpstreamValidationError
+from platforms.errors import NotFoundError, UnsupportedOnPlatformError, UpstreamValidationError
 from platforms.http import CallContext, Request
 from platforms.magento.client import MagentoClient
+from platforms.magento.map_catalog import DEFAULT_SOURCE_CODE
 from platforms.magento.search import SearchCriteria
+from platforms.magento.writes_orders import MagentoOrderWrites
 from platforms.writes import (
     AdjustInventory,
     CancelOrder,
     Checkpoint,
+    CreateFulfillment,
+    CreateRefund,
     OutcomeUnknownError,
     SetInventory,
     UpdateVariantPrice,
@@ -32,36 +37,42 @@ class MagentoWriter:
     """`PlatformWriter` for one Magento store, on its client's transport."""
 
     supported = frozenset(
-        {AdjustInventory.kind, SetInventory.kind, UpdateVariantPrice.kind, CancelOrder.kind}
+        {
+            AdjustInventory.kind,
+            SetInventory.kind,
+            UpdateVariantPrice.kind,
+            CancelOrder.kind,
+            CreateFulfillment.kind,
+            CreateRefund.kind,
+        }
     )
-
-    # Magento has the APIs (POST /V1/order/{id}/ship, /V1/order/{id}/refund); cartgraph does
-    # not drive them yet, and says so rather than pretending the platform lacks them.
-    unsupported = {
-        "CREATE_FULFILLMENT": "cartgraph does not drive Magento shipments (order/{id}/ship) yet",
-        "CREATE_REFUND": "cartgraph does not drive Magento credit memos (order/{id}/refund) yet",
-    }
 
     def __init__(self, client: MagentoClient) -> None:
         self.client = client
+        self.orders = MagentoOrderWrites(self)
 
-    def _ctx(self, operation: str, external_id: str | None = None) -> CallContext:
+    # --- plumbing (shared with writes_orders) ------------------------------------------
+
+    def ctx(self, operation: str, external_id: str | None = None) -> CallContext:
+        """Call context naming this store."""
         return CallContext(
             self.client.connection.store_id, Platform.MAGENTO.value, operation, external_id
         )
 
-    async def _read(self, path: str, params: dict[str, str], ctx: CallContext) -> Any:
+    async def read(self, path: str, params: dict[str, str], ctx: CallContext) -> Any:
+        """A GET with the transport's retries (reads are safe to repeat)."""
         request = Request("GET", f"{self.client._base}/{path}", params=params)
         return (await self.client._transport.request(request, ctx)).json()
 
-    async def _send(self, method: str, path: str, body: Any, ctx: CallContext) -> Any:
+    async def send(self, method: str, path: str, body: Any, ctx: CallContext) -> Any:
+        """One write request, no transport retry: the queue owns retries of writes."""
         request = Request(method, f"{self.client._base}/{path}", json=body)
         return (await self.client._transport.send_once(request, ctx)).json()
 
     async def _sku(self, variant_id: str) -> str:
-        ctx = self._ctx("get_variant", variant_id)
+        ctx = self.ctx("get_variant", variant_id)
         criteria = SearchCriteria().where("entity_id", variant_id).page(1, 1)
-        body = await self._read("products", criteria.params(), ctx)
+        body = await self.read("products", criteria.params(), ctx)
         items = body.get("items") if isinstance(body, dict) else None
         if not items or not isinstance(items[0], dict) or not items[0].get("sku"):
             raise NotFoundError(
@@ -73,13 +84,36 @@ class MagentoWriter:
         return str(items[0]["sku"])
 
     async def _quantity(self, sku: str, source: str) -> float | None:
-        ctx = self._ctx("get_source_item", sku)
-        criteria = SearchCriteria().where("sku", sku).where("source_code", source)
-        body = await self._read("inventory/source-items", criteria.params(), ctx)
-        for item in body.get("items") or [] if isinstance(body, dict) else []:
-            if isinstance(item, dict) and item.get("source_code") == source:
-                return float(item.get("quantity") or 0)
-        return None
+        """The stock of `sku` at `source`: its MSI source item, or, on a store without MSI,
+        its legacy stock item (which only exists for the one "default" source)."""
+        if await self._msi():
+            ctx = self.ctx("get_source_item", sku)
+            criteria = SearchCriteria().where("sku", sku).where("source_code", source)
+            body = await self.read("inventory/source-items", criteria.params(), ctx)
+            for item in body.get("items") or [] if isinstance(body, dict) else []:
+                if isinstance(item, dict) and item.get("source_code") == source:
+                    return float(item.get("quantity") or 0)
+            return None
+        stock = await self._stock_item(sku, source)
+        return float(stock.get("qty") or 0)
+
+    async def _msi(self) -> bool:
+        """Whether the store runs MSI: the client's detection, made once if not yet done."""
+        if self.client._msi is None:
+            await self.client.list_locations()  # one inventory/sources call (404 without MSI)
+        return self.client._msi is not False
+
+    async def _stock_item(self, sku: str, source: str) -> dict[str, Any]:
+        if source != DEFAULT_SOURCE_CODE:
+            raise UnsupportedOnPlatformError(
+                "This Magento store has no MSI: stock lives in one legacy stock item, at "
+                f"location {DEFAULT_SOURCE_CODE!r} only",
+                store_id=self.client.connection.store_id,
+                platform=Platform.MAGENTO.value,
+            )
+        ctx = self.ctx("get_stock_item", sku)
+        body = await self.read(f"stockItems/{quote(sku, safe='')}", {}, ctx)
+        return body if isinstance(body, dict) else {}
 
     # --- PlatformWriter ----------------------------------------------------------------
 
@@ -87,9 +121,16 @@ class MagentoWriter:
         """Inventory: the SKU and the source's quantity before; price: the SKU."""
         if isinstance(command, AdjustInventory | SetInventory):
             sku = await self._sku(command.variant_id)
-            return {"sku": sku, "before": await self._quantity(sku, command.location_id)}
+            checkpoint: Checkpoint = {"sku": sku}
+            if not await self._msi():
+                stock = await self._stock_item(sku, command.location_id)
+                checkpoint["stock_item_id"] = stock.get("item_id")
+            checkpoint["before"] = await self._quantity(sku, command.location_id)
+            return checkpoint
         if isinstance(command, UpdateVariantPrice):
             return {"sku": await self._sku(command.variant_id)}
+        if isinstance(command, CreateFulfillment | CreateRefund):
+            return await self.orders.prepare(command)
         return {}
 
     async def execute(
@@ -100,19 +141,24 @@ class MagentoWriter:
             return await self._stock(command, checkpoint)
         if isinstance(command, UpdateVariantPrice):
             sku = str(checkpoint["sku"])
-            ctx = self._ctx("update_variant_price", command.variant_id)
+            ctx = self.ctx("update_variant_price", command.variant_id)
             body = {"product": {"sku": sku, "price": float(command.price)}}
-            saved = await self._send("PUT", f"products/{quote(sku, safe='')}", body, ctx)
+            saved = await self.send("PUT", f"products/{quote(sku, safe='')}", body, ctx)
             price = saved.get("price") if isinstance(saved, dict) else None
             data = {"variant_id": command.variant_id, "price": price, "compare_at_price": None}
             return WriteOutcome(data)
+        if isinstance(command, CreateFulfillment | CreateRefund):
+            return await self.orders.execute(command, operation_key, checkpoint)
         assert isinstance(command, CancelOrder)
         return await self._cancel(command)
 
     async def reconcile(
         self, command: WriteCommand, *, operation_key: str, checkpoint: Checkpoint
     ) -> WriteOutcome | None:
-        """Adjust: compare the source's quantity with the stored one; others resend safely."""
+        """Adjust: compare the stock with the stored one; documents: look for our tag; the
+        absolute writes resend safely."""
+        if isinstance(command, CreateFulfillment | CreateRefund):
+            return await self.orders.reconcile(command, operation_key, checkpoint)
         if not isinstance(command, AdjustInventory):
             return None
         sku, before = str(checkpoint["sku"]), checkpoint.get("before")
@@ -136,22 +182,28 @@ class MagentoWriter:
             target = float(command.available)
         else:
             target = float(checkpoint.get("before") or 0) + command.delta
+        if checkpoint.get("stock_item_id") is not None:  # no MSI: the legacy stock item
+            ctx = self.ctx("update_stock_item", sku)
+            path = f"products/{quote(sku, safe='')}/stockItems/{checkpoint['stock_item_id']}"
+            stock = {"qty": target, "is_in_stock": target > 0}
+            await self.send("PUT", path, {"stockItem": stock}, ctx)
+            return _level(sku, command.location_id, target)
         item = {
             "sku": sku,
             "source_code": command.location_id,
             "quantity": target,
             "status": 1 if target > 0 else 0,
         }
-        ctx = self._ctx("save_source_items", sku)
-        await self._send("POST", "inventory/source-items", {"sourceItems": [item]}, ctx)
+        ctx = self.ctx("save_source_items", sku)
+        await self.send("POST", "inventory/source-items", {"sourceItems": [item]}, ctx)
         return _level(sku, command.location_id, target)
 
     async def _cancel(self, command: CancelOrder) -> WriteOutcome:
-        ctx = self._ctx("cancel_order", command.order_id)
+        ctx = self.ctx("cancel_order", command.order_id)
         if not command.order_id.isdigit():
             raise NotFoundError(f"No Magento order {command.order_id[:40]!r}")
-        done = await self._send("POST", f"orders/{command.order_id}/cancel", None, ctx)
-        order = await self._read(f"orders/{command.order_id}", {}, self._ctx("get_order"))
+        done = await self.send("POST", f"orders/{command.order_id}/cancel", None, ctx)
+        order = await self.read(f"orders/{command.order_id}", {}, self.ctx("get_order"))
         state = order.get("state") if isinstance(order, dict) else None
         if done is not True and state != CANCELED:
             # Magento answers 200 `false` when the order cannot be cancelled in its state.

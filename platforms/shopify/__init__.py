@@ -9,6 +9,7 @@ import aiohttp
 from platforms.adapter import PlatformSpec, StoreConnection
 from platforms.canonical import Platform
 from platforms.shopify.client import DEFAULT_API_VERSION, DEFAULT_RATE_LIMIT, ShopifyClient
+from platforms.shopify.mapping_people import refund_marker
 from platforms.shopify.webhooks import ShopifyWebhooks
 from platforms.shopify.writes import create_writer
 
@@ -46,4 +47,5 @@ SPEC = PlatformSpec(
     },
     webhooks=ShopifyWebhooks(),
     create_writer=create_writer,
+    refund_marker=refund_marker,
 )

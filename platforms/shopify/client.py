@@ -34,6 +34,7 @@ from platforms.errors import (
     UpstreamValidationError,
 )
 from platforms.http import CallContext, HttpTransport, Request, Response, RetryPolicy
+from platforms.mapping_kit import Found, MapSite, partition
 from platforms.ratelimit import LeakyBucket
 from platforms.shopify.auth import ShopifyTokenAuth
 from platforms.shopify.classify import ShopifyCallLimitObserver, ShopifyErrorClassifier
@@ -134,12 +135,29 @@ class ShopifyClient(ShopifyPeopleReads):
         return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
 
     def _map(self, ctx: CallContext, mapper: Callable[..., T], payload: Any, **kw: Any) -> T:
-        """Run a mapping function for this store, adding store and operation to a PayloadError."""
-        try:
-            return mapper(payload, store_id=self.connection.store_id, **kw)
-        except PayloadError as error:
-            error.store_id, error.operation = ctx.store_id, ctx.operation
-            raise
+        """Run a mapping function for this store; a failure is a PayloadError naming the store,
+        operation and payload id."""
+        site = MapSite(ctx.store_id, ctx.platform, ctx.operation)
+        store = self.connection.store_id
+        return site.one(lambda p: mapper(p, store_id=store, **kw), payload, ctx.external_id)
+
+    def _map_each(
+        self,
+        ctx: CallContext,
+        mapper: Callable[..., T],
+        payloads: list[dict[str, Any]],
+        id_field: str = "id",
+        **kw: Any,
+    ) -> list[T | PayloadError]:
+        """Map each payload on its own: the good ones and one PayloadError per bad one."""
+        site = MapSite(ctx.store_id, ctx.platform, ctx.operation)
+        store = self.connection.store_id
+        items, errors = site.each(
+            lambda p: mapper(p, store_id=store, **kw),
+            payloads,
+            lambda p: None if p.get(id_field) is None else str(p.get(id_field)),
+        )
+        return [*items, *errors]
 
     async def _page(
         self,
@@ -193,25 +211,26 @@ class ShopifyClient(ShopifyPeopleReads):
         if query.created_after is not None:
             filters["created_at_min"] = _iso(query.created_after)
         response = await self._page("orders.json", filters, cursor, limit, ctx)
-        orders = [self._order(o, ctx) for o in self._objects(response, "orders", ctx)]
-        return Page(orders, self.paginator.next_cursor(response.headers))
+        orders, errors = partition(self._orders(self._objects(response, "orders", ctx), ctx))
+        return Page(orders, self.paginator.next_cursor(response.headers), errors)
 
-    def _order(self, payload: dict[str, Any], ctx: CallContext) -> Order:
-        return self._map(ctx, map_order, payload, shop_currency=self._currency)
+    def _orders(
+        self, payloads: list[dict[str, Any]], ctx: CallContext
+    ) -> list[Order | PayloadError]:
+        return self._map_each(ctx, map_order, payloads, shop_currency=self._currency)
 
     async def get_orders(self, ids: Sequence[str]) -> Mapping[str, Order]:
         """Orders by id: ceil(n / 250) upstream calls (`orders.json?ids=`), run concurrently."""
         ctx = self._ctx("get_orders")
 
-        async def chunk(part: list[str]) -> list[Order]:
+        async def chunk(part: list[str]) -> list[Order | PayloadError]:
             params = {"ids": ",".join(part), "status": "any", "limit": str(IDS_PER_REQUEST)}
             response = await self._get("orders.json", params, ctx)
-            return [self._order(o, ctx) for o in self._objects(response, "orders", ctx)]
+            return self._orders(self._objects(response, "orders", ctx), ctx)
 
         wanted = _numeric_ids(ids)
         found = await self._gather(chunk, _chunks(wanted, IDS_PER_REQUEST))
-        keep = set(wanted)
-        return {o.external_id: o for o in found if o.external_id in keep}
+        return Found.keyed(*partition(found), lambda o: o.external_id, wanted)
 
     # --- catalogue --------------------------------------------------------------------
 
@@ -224,25 +243,27 @@ class ShopifyClient(ShopifyPeopleReads):
         if query.updated_after is not None:
             filters["updated_at_min"] = _iso(query.updated_after)
         response = await self._page("products.json", filters, cursor, limit, ctx)
-        products = [self._product(p, ctx) for p in self._objects(response, "products", ctx)]
-        return Page(products, self.paginator.next_cursor(response.headers))
+        rows = self._objects(response, "products", ctx)
+        products, errors = partition(self._products(rows, ctx))
+        return Page(products, self.paginator.next_cursor(response.headers), errors)
 
-    def _product(self, payload: dict[str, Any], ctx: CallContext) -> Product:
-        return self._map(ctx, map_product, payload, shop_currency=self._currency)
+    def _products(
+        self, payloads: list[dict[str, Any]], ctx: CallContext
+    ) -> list[Product | PayloadError]:
+        return self._map_each(ctx, map_product, payloads, shop_currency=self._currency)
 
     async def get_products(self, ids: Sequence[str]) -> Mapping[str, Product]:
         """Products (with variants) by id: ceil(n / 250) calls (`products.json?ids=`)."""
         ctx = self._ctx("get_products")
 
-        async def chunk(part: list[str]) -> list[Product]:
+        async def chunk(part: list[str]) -> list[Product | PayloadError]:
             params = {"ids": ",".join(part), "limit": str(IDS_PER_REQUEST)}
             response = await self._get("products.json", params, ctx)
-            return [self._product(p, ctx) for p in self._objects(response, "products", ctx)]
+            return self._products(self._objects(response, "products", ctx), ctx)
 
         wanted = _numeric_ids(ids)
         found = await self._gather(chunk, _chunks(wanted, IDS_PER_REQUEST))
-        keep = set(wanted)
-        return {p.external_id: p for p in found if p.external_id in keep}
+        return Found.keyed(*partition(found), lambda p: p.external_id, wanted)
 
     async def get_variants(self, keys: Sequence[VariantKey]) -> VariantBatch:
         """Variants by id, with their parent products.
@@ -254,30 +275,39 @@ class ShopifyClient(ShopifyPeopleReads):
         """
         wanted = set(_numeric_ids(k.external_id for k in keys))
         hinted = [k for k in keys if k.external_id in wanted and k.product_external_id]
-        products = dict(await self.get_products([k.product_external_id or "" for k in hinted]))
+        products = await self.get_products([k.product_external_id or "" for k in hinted])
         variants = {
             v.external_id: v
             for p in products.values()
             for v in p.variants
             if v.external_id in wanted
         }
-        singles = await self._variants_one_by_one(sorted(wanted - variants.keys()))
-        variants.update(singles)
-        parents = {v.product_external_id for v in singles.values()} - products.keys()
-        products.update(await self.get_products(sorted(parents)))
-        return VariantBatch(variants=variants, products=products)
+        singles, errors = partition(
+            await self._variants_one_by_one(sorted(wanted - variants.keys()))
+        )
+        variants.update({v.external_id: v for v in singles})
+        parents = {v.product_external_id for v in singles} - products.keys()
+        more = await self.get_products(sorted(parents))
+        return VariantBatch(
+            variants=variants,
+            products={**products, **more},
+            errors={e.external_id or "": e for e in errors},
+        )
 
-    async def _variants_one_by_one(self, ids: Sequence[str]) -> dict[str, Variant]:
-        async def one(variant_id: str) -> list[Variant]:
+    async def _variants_one_by_one(self, ids: Sequence[str]) -> list[Variant | PayloadError]:
+        async def one(variant_id: str) -> list[Variant | PayloadError]:
             ctx = self._ctx("get_variant", variant_id)
             try:
                 response = await self._get(f"variants/{variant_id}.json", {}, ctx)
             except NotFoundError:
                 return []  # absent, not an error for the batch
             payload = self._body(response, "variant", ctx)
-            return [self._map(ctx, map_variant, payload, shop_currency=self._currency)]
+            try:
+                return [self._map(ctx, map_variant, payload, shop_currency=self._currency)]
+            except PayloadError as error:
+                return [error]
 
-        return {v.external_id: v for v in await self._gather(one, ids)}
+        return await self._gather(one, ids)
 
     # --- inventory --------------------------------------------------------------------
 
@@ -288,15 +318,21 @@ class ShopifyClient(ShopifyPeopleReads):
         more only when a chunk has over 250 levels. Items without levels are absent."""
         ctx = self._ctx("get_inventory_levels")
 
-        async def chunk(part: list[str]) -> list[InventoryLevel]:
+        async def chunk(part: list[str]) -> list[InventoryLevel | PayloadError]:
             params = {"inventory_item_ids": ",".join(part)}
             rows = await self._walk("inventory_levels.json", params, "inventory_levels", ctx)
-            return [self._map(ctx, map_inventory_level, row) for row in rows]
+            return self._map_each(ctx, map_inventory_level, rows, "inventory_item_id")
 
         wanted = _numeric_ids(inventory_item_ids)
-        result: dict[str, list[InventoryLevel]] = {}
-        for level in await self._gather(chunk, _chunks(wanted, INVENTORY_ITEMS_PER_REQUEST)):
+        chunks = await self._gather(chunk, _chunks(wanted, INVENTORY_ITEMS_PER_REQUEST))
+        levels, errors = partition(chunks)
+        result: Found[list[InventoryLevel]] = Found()
+        for level in levels:
             result.setdefault(level.inventory_item_id, []).append(level)
+        for error in errors:
+            # one bad row makes the item's level list incomplete: the whole item is in error.
+            result.pop(error.external_id or "", None)
+            result.errors[error.external_id or ""] = error
         return result
 
     async def list_locations(self) -> list[Location]:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from platforms.adapter import CustomerQuery, Page
 from platforms.canonical import Customer, Fulfillment, Order, Refund
+from platforms.errors import PayloadError
+from platforms.mapping_kit import Found, partition
 from platforms.shopify.mapping_people import map_customer, map_fulfillment, map_refund
 
 if TYPE_CHECKING:
@@ -52,6 +55,14 @@ class ShopifyPeopleReads:
         def _map(
             self, ctx: CallContext, mapper: Callable[..., T], payload: Any, **kw: Any
         ) -> T: ...
+        def _map_each(
+            self,
+            ctx: CallContext,
+            mapper: Callable[..., T],
+            payloads: list[dict[str, Any]],
+            id_field: str = "id",
+            **kw: Any,
+        ) -> list[T | PayloadError]: ...
         async def _page(
             self,
             path: str,
@@ -71,15 +82,14 @@ class ShopifyPeopleReads:
         """Customers by id: ceil(n / 250) calls (`customers.json?ids=`), run concurrently."""
         ctx = self._ctx("get_customers")
 
-        async def chunk(part: list[str]) -> list[Customer]:
+        async def chunk(part: list[str]) -> list[Customer | PayloadError]:
             params = {"ids": ",".join(part), "limit": str(IDS_PER_REQUEST)}
             response = await self._get("customers.json", params, ctx)
-            return [self._customer(c, ctx) for c in self._objects(response, "customers", ctx)]
+            return self._customers(self._objects(response, "customers", ctx), ctx)
 
         wanted = _numeric(ids)
         found = await self._gather(chunk, _chunks(wanted, IDS_PER_REQUEST))
-        keep = set(wanted)
-        return {c.external_id: c for c in found if c.external_id in keep}
+        return Found.keyed(*partition(found), lambda c: c.external_id, wanted)
 
     async def list_customers(
         self, query: CustomerQuery, *, cursor: str | None, limit: int
@@ -98,11 +108,14 @@ class ShopifyPeopleReads:
         filters = {"order": "updated_at desc", "query": " ".join(terms)}
         path = "customers/search.json"
         response = await self._page(path, filters, cursor, limit, ctx)
-        customers = [self._customer(c, ctx) for c in self._objects(response, "customers", ctx)]
-        return Page(customers, self.paginator.next_cursor(response.headers))
+        rows = self._objects(response, "customers", ctx)
+        customers, errors = partition(self._customers(rows, ctx))
+        return Page(customers, self.paginator.next_cursor(response.headers), errors)
 
-    def _customer(self, payload: dict[str, Any], ctx: CallContext) -> Customer:
-        return self._map(ctx, map_customer, payload, shop_currency=self._currency)
+    def _customers(
+        self, payloads: list[dict[str, Any]], ctx: CallContext
+    ) -> list[Customer | PayloadError]:
+        return self._map_each(ctx, map_customer, payloads, shop_currency=self._currency)
 
     # --- fulfillments and refunds -------------------------------------------------------
 
@@ -123,14 +136,14 @@ class ShopifyPeopleReads:
         `orders.json?ids=…&fields=id,currency,fulfillments,refunds`."""
         ctx = self._ctx("get_fulfillments")
         rows = await self._embedded(order_ids, ctx)
-        return {i: self._fulfillments(rows[i], ctx) if i in rows else [] for i in order_ids}
+        return _per_order(order_ids, rows, lambda row: self._fulfillments(row, ctx))
 
     async def get_refunds(self, order_ids: Sequence[str]) -> Mapping[str, list[Refund]]:
         """When the orders are not loaded: ceil(n / 250) calls of
         `orders.json?ids=…&fields=id,currency,fulfillments,refunds`."""
         ctx = self._ctx("get_refunds")
         rows = await self._embedded(order_ids, ctx)
-        return {i: self._refunds(rows[i], ctx) if i in rows else [] for i in order_ids}
+        return _per_order(order_ids, rows, lambda row: self._refunds(row, ctx))
 
     async def _embedded(
         self, order_ids: Sequence[str], ctx: CallContext
@@ -150,7 +163,10 @@ class ShopifyPeopleReads:
     def _fulfillments(self, order: Mapping[str, Any], ctx: CallContext) -> list[Fulfillment]:
         items = order.get("fulfillments")
         rows = [f for f in items if isinstance(f, dict)] if isinstance(items, list) else []
-        return [self._map(ctx, map_fulfillment, {"order_id": order.get("id"), **f}) for f in rows]
+        order_ctx = ctx if ctx.external_id else _with_id(ctx, order.get("id"))
+        return [
+            self._map(order_ctx, map_fulfillment, {"order_id": order.get("id"), **f}) for f in rows
+        ]
 
     def _refunds(self, order: Mapping[str, Any], ctx: CallContext) -> list[Refund]:
         items = order.get("refunds")
@@ -158,7 +174,28 @@ class ShopifyPeopleReads:
         currency = order.get("currency")
         if not isinstance(currency, str) or len(currency) != 3:
             currency = self._currency
+        order_ctx = ctx if ctx.external_id else _with_id(ctx, order.get("id"))
         return [
-            self._map(ctx, map_refund, {"order_id": order.get("id"), **r}, currency=currency)
+            self._map(order_ctx, map_refund, {"order_id": order.get("id"), **r}, currency=currency)
             for r in rows
         ]
+
+
+def _with_id(ctx: CallContext, order_id: Any) -> CallContext:
+    """The context naming this order: its fulfillments and refunds fail as the order's."""
+    return dataclasses.replace(ctx, external_id=None if order_id is None else str(order_id))
+
+
+def _per_order(
+    order_ids: Sequence[str],
+    rows: Mapping[str, dict[str, Any]],
+    mapper: Callable[[dict[str, Any]], list[T]],
+) -> Found[list[T]]:
+    """Each order's mapped list ([] when not found); an order whose list fails is in `errors`."""
+    found: Found[list[T]] = Found()
+    for order_id in order_ids:
+        try:
+            found[order_id] = mapper(rows[order_id]) if order_id in rows else []
+        except PayloadError as error:
+            found.errors[order_id] = error
+    return found

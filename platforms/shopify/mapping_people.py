@@ -11,6 +11,7 @@ from platforms.canonical import (
     Fulfillment,
     FulfillmentLine,
     Money,
+    Order,
     Refund,
     RefundLine,
     RefundTransaction,
@@ -200,3 +201,13 @@ def map_refund(payload: Any, *, store_id: str, currency: str) -> Refund:
             raw=dict(data),
         ),
     )
+
+
+def refund_marker(order: Order) -> str | None:
+    """The ids of the order payload's embedded `refunds`, sorted ("" = none; None = the
+    payload has no `refunds` key): a new refund always changes it (REFUND_CREATED)."""
+    refunds = order.raw.get("refunds")
+    if not isinstance(refunds, list):
+        return None
+    ids = {str(r["id"]) for r in refunds if isinstance(r, Mapping) and r.get("id") is not None}
+    return ",".join(sorted(ids))

@@ -112,6 +112,13 @@ class ShopifySandbox:
         """Ground truth of the seeded store, in canonical ids, for the contract suite."""
         return shopify_facts(self.state)
 
+    def corrupt_order(self, external_id: str) -> str:
+        """Test fault: a non-numeric `total_tax_set` amount on this order (see `Sandbox`);
+        the sandbox sorts and filters on its timestamps, so those stay intact."""
+        order = next(o for o in self.state.orders if str(o["id"]) == external_id)
+        order["total_tax_set"]["shop_money"]["amount"] = "twelve"
+        return "total_tax_set"
+
     def _auth_middleware(self) -> Middleware:
         @web.middleware
         async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:

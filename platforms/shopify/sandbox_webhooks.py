@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from platforms.shopify.sandbox import ShopifySandbox
 
 API_VERSION = "2025-07"
-ACTIONS = ("update", "cancel", "fulfill", "refund")
+ACTIONS = ("update", "cancel", "fulfill", "refund", "partial_refund")
 
 
 class ShopifyWebhookEmitter:
@@ -27,7 +27,7 @@ class ShopifyWebhookEmitter:
 
     Control routes (outside the Admin API): `POST /_sandbox/webhooks` configures delivery,
     `POST /_sandbox/orders` places an order, `POST /_sandbox/orders/{id}` with
-    `{"action": "update"|"cancel"|"fulfill"|"refund"}` changes one. Like Shopify, a
+    `{"action": "update"|"cancel"|"fulfill"|"refund"|"partial_refund"}` changes one. Like Shopify, a
     cancellation sends `orders/cancelled` and `orders/updated` for the same change.
     """
 
@@ -41,6 +41,7 @@ class ShopifyWebhookEmitter:
     def install(cls, sandbox: ShopifySandbox) -> ShopifyWebhookEmitter:
         """Create the emitter and register its control routes on the sandbox's app."""
         emitter = cls(sandbox)
+        sandbox.writes.listeners.append(emitter._emit)  # writes through the API notify too
         add_sender_routes(sandbox.app, emitter.sender)
         sandbox.app.router.add_post(f"{CONTROL_PREFIX}/orders", emitter._create_route)
         sandbox.app.router.add_post(rf"{CONTROL_PREFIX}/orders/{{id:\d+}}", emitter._change_route)
@@ -118,6 +119,17 @@ class ShopifyWebhookEmitter:
             order["financial_status"] = "refunded"
             refund = {"id": ident * 10 + 1, "order_id": ident, "created_at": stamp, "note": None}
             order.setdefault("refunds", []).append(refund)
+            self._emit("refunds/create", {**refund, "refund_line_items": [], "transactions": []})
+        elif action == "partial_refund":  # a goodwill refund: one more, each with its own id
+            order["financial_status"] = "partially_refunded"
+            refunds = order.setdefault("refunds", [])
+            refund = {
+                "id": ident * 10 + 2 + len(refunds),
+                "order_id": ident,
+                "created_at": stamp,
+                "note": "goodwill",
+            }
+            refunds.append(refund)
             self._emit("refunds/create", {**refund, "refund_line_items": [], "transactions": []})
         else:
             order["note"] = f"edited at {stamp}"

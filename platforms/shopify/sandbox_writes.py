@@ -3,34 +3,31 @@
 from __future__ import annotations
 
 import itertools
-from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from aiohttp import web
 
 from platforms.sandbox_writes import WriteLog
-from platforms.shopify.sandbox_after import FULFILLMENT_ID_BASE, REFUND_ID_BASE
-from platforms.shopify.sandbox_format import CURRENCY, clone, gid, money, shop_ts
+from platforms.shopify.sandbox_after import FULFILLMENT_ID_BASE
+from platforms.shopify.sandbox_format import clone, gid
+from platforms.shopify.sandbox_refunds import ShopifyRefundRoutes
 from platforms.shopify.sandbox_routes import API, json_response, not_found
+from platforms.shopify.sandbox_write_kit import (
+    FO_LINE_OFFSET,
+    Unprocessable,
+    money_field,
+    read_json,
+)
+from platforms.shopify.sandbox_write_kit import now as _now
 from platforms.shopify.seed import ShopifyState
 
 Payload = dict[str, Any]
 FULFILLMENT_ORDER_ID_BASE = 6_200_000_000_000
-FO_LINE_OFFSET = 1_000_000_000_000  # FO line item id = order line id + this
 THROTTLED = (
     "Exceeded 2 calls per second for api client. "
     "Reduce request rates to resume uninterrupted service."
 )
 CANCEL_REASONS = ("customer", "inventory", "fraud", "declined", "staff", "other")
-
-
-class Unprocessable(Exception):
-    """A 422 with Shopify's `{"errors": ...}` body."""
-
-    def __init__(self, errors: Any, key: str = "errors") -> None:
-        super().__init__(str(errors))
-        self.body = {key: errors}
 
 
 class ScriptedFailure(Exception):
@@ -48,20 +45,6 @@ def _scripted(status: int) -> web.Response:
     return json_response({"errors": "Internal Server Error"}, status=status)
 
 
-def _now() -> str:
-    return shop_ts(datetime.now(UTC))
-
-
-async def _json(request: web.Request) -> Payload:
-    try:
-        body = await request.json()
-    except ValueError:
-        raise Unprocessable("Invalid JSON in request body", key="error") from None
-    if not isinstance(body, dict):
-        raise Unprocessable("Invalid JSON in request body", key="error")
-    return body
-
-
 def _int_field(body: Payload, name: str) -> int:
     value = body.get(name)
     if isinstance(value, bool) or not isinstance(value, int | str):
@@ -72,7 +55,7 @@ def _int_field(body: Payload, name: str) -> int:
         raise Unprocessable({name: ["must be an integer"]}) from None
 
 
-class ShopifyWriteRoutes:
+class ShopifyWriteRoutes(ShopifyRefundRoutes):
     """Write handlers over one store's state; each applied write lands in `log`."""
 
     def __init__(self, state: ShopifyState) -> None:
@@ -94,6 +77,9 @@ class ShopifyWriteRoutes:
         app.router.add_put(API + r"/variants/{id:\d+}.json", self._guard(self.put_variant))
         app.router.add_get(
             API + r"/orders/{id:\d+}/fulfillment_orders.json", self._guard(self.fulfillment_orders)
+        )
+        app.router.add_get(
+            API + r"/orders/{id:\d+}/transactions.json", self._guard(self.transactions)
         )
 
     def _guard(self, handler: Any) -> Any:
@@ -130,7 +116,7 @@ class ShopifyWriteRoutes:
 
         Relative: Shopify applies the delta to whatever the level is now.
         """
-        body = await _json(request)
+        body = await read_json(request)
         level = self._level(body)
         delta = _int_field(body, "available_adjustment")
         self._change(level, int(level["available"] or 0) + delta)
@@ -139,7 +125,7 @@ class ShopifyWriteRoutes:
 
     async def set_level(self, request: web.Request) -> web.Response:
         """POST inventory_levels/set.json {inventory_item_id, location_id, available}."""
-        body = await _json(request)
+        body = await read_json(request)
         level = self._level(body)
         self._change(level, _int_field(body, "available"))
         await self._applied(f"set:{level['inventory_item_id']}:{level['location_id']}")
@@ -148,6 +134,7 @@ class ShopifyWriteRoutes:
     def _change(self, level: Payload, available: int) -> None:
         level["available"] = available
         level["updated_at"] = _now()
+        self.log.announce("inventory_levels/update", level)
         item = level["inventory_item_id"]
         total = sum(
             int(lv["available"] or 0)
@@ -167,15 +154,18 @@ class ShopifyWriteRoutes:
         found = next((v for v in self.state.variants() if v["id"] == ident), None)
         if found is None:
             return not_found()
-        changes = (await _json(request)).get("variant")
+        changes = (await read_json(request)).get("variant")
         if not isinstance(changes, dict):
             raise Unprocessable({"variant": ["Required parameter missing or invalid"]}, "errors")
         updates: Payload = {}
         for name in ("price", "compare_at_price"):
             if name in changes:
-                updates[name] = _money_field(changes[name], name, nullable=name != "price")
+                updates[name] = money_field(changes[name], name, nullable=name != "price")
         found.update(updates)
         found["updated_at"] = _now()
+        product = next((p for p in self.state.products if p["id"] == found["product_id"]), None)
+        if product is not None:
+            self.log.announce("products/update", product)
         await self._applied(f"variant:{ident}")
         return json_response({"variant": found})
 
@@ -190,7 +180,7 @@ class ShopifyWriteRoutes:
         order = self._order(request)
         if order is None:
             return not_found()
-        body = await _json(request)
+        body = await read_json(request)
         if order.get("cancelled_at"):
             raise Unprocessable("Order has already been cancelled", key="error")
         reason = body.get("reason", "other")
@@ -205,6 +195,8 @@ class ShopifyWriteRoutes:
         if body.get("restock"):
             for line in order["line_items"]:
                 self._restock(line, int(line["quantity"]))
+        for topic in ("orders/cancelled", "orders/updated"):  # Shopify sends both
+            self.log.announce(topic, order)
         await self._applied(f"cancel:{order['id']}")
         return json_response({"order": order})
 
@@ -261,7 +253,7 @@ class ShopifyWriteRoutes:
 
     async def fulfil(self, request: web.Request) -> web.Response:
         """POST fulfillments.json with line_items_by_fulfillment_order and tracking_info."""
-        body = (await _json(request)).get("fulfillment")
+        body = (await read_json(request)).get("fulfillment")
         if not isinstance(body, dict) or not body.get("line_items_by_fulfillment_order"):
             raise Unprocessable({"fulfillment": ["line_items_by_fulfillment_order is required"]})
         shipped: list[tuple[Payload, int]] = []
@@ -276,6 +268,10 @@ class ShopifyWriteRoutes:
                 "fulfilled" if not line["fulfillable_quantity"] else "partial"
             )
         saved = self._record_fulfillment(order, shipped, body.get("tracking_info") or {})
+        self.log.announce("fulfillments/create", saved)
+        done = order["fulfillment_status"] == "fulfilled"
+        self.log.announce("orders/fulfilled" if done else "orders/partially_fulfilled", order)
+        self.log.announce("orders/updated", order)
         await self._applied(f"fulfil:{order['id']}")
         return json_response({"fulfillment": saved}, status=201)
 
@@ -319,99 +315,6 @@ class ShopifyWriteRoutes:
         order["updated_at"] = now
         return saved
 
-    async def refund(self, request: web.Request) -> web.Response:
-        """POST orders/{id}/refunds.json {"refund": {note, refund_line_items, shipping, ...}}."""
-        order = self._order(request)
-        if order is None:
-            return not_found()
-        body = (await _json(request)).get("refund")
-        if not isinstance(body, dict):
-            raise Unprocessable({"refund": ["Required parameter missing or invalid"]})
-        lines = self._refund_lines(order, body.get("refund_line_items") or [])
-        saved = self._record_refund(order, body, lines)
-        await self._applied(f"refund:{order['id']}")
-        return json_response({"refund": saved}, status=201)
-
-    def _refund_lines(self, order: Payload, requested: list[Any]) -> list[Payload]:
-        by_id = {line["id"]: line for line in order["line_items"]}
-        refunded: dict[int, int] = {}
-        for refund in order["refunds"]:
-            for item in refund["refund_line_items"]:
-                refunded[item["line_item_id"]] = refunded.get(item["line_item_id"], 0) + int(
-                    item["quantity"]
-                )
-        out = []
-        for n, item in enumerate(requested):
-            line = by_id.get(item.get("line_item_id")) if isinstance(item, dict) else None
-            if line is None:
-                raise Unprocessable({"refund_line_items": [f"line item {n} does not exist"]})
-            quantity = int(item.get("quantity") or 0)
-            if quantity <= 0 or quantity + refunded.get(line["id"], 0) > line["quantity"]:
-                raise Unprocessable(
-                    {"refund_line_items.quantity": ["cannot refund more items than were purchased"]}
-                )
-            subtotal = Decimal(line["price"]) * quantity
-            restock = item.get("restock_type", "no_restock")
-            if restock in ("return", "cancel"):
-                self._restock(line, quantity)
-            out.append(
-                {
-                    "id": line["id"] + 2 * FO_LINE_OFFSET,
-                    "line_item_id": line["id"],
-                    "quantity": quantity,
-                    "restock_type": restock,
-                    "location_id": self.state.locations[0]["id"]
-                    if restock != "no_restock"
-                    else None,
-                    "subtotal": float(subtotal),  # numbers here, strings in *_set: Shopify's quirk
-                    "total_tax": 0.0,
-                    "line_item": clone(line),
-                }
-            )
-        return out
-
-    def _record_refund(self, order: Payload, body: Payload, lines: list[Payload]) -> Payload:
-        ident = REFUND_ID_BASE + next(self._ids)
-        now = _now()
-        transactions = []
-        for n, txn in enumerate(body.get("transactions") or []):
-            amount = _money_field(txn.get("amount"), "amount", nullable=False)
-            transactions.append(
-                {
-                    "id": ident + 1 + n,
-                    "amount": amount,
-                    "currency": CURRENCY,
-                    "gateway": txn.get("gateway", "manual"),
-                    "kind": "refund",
-                    "order_id": order["id"],
-                    "processed_at": now,
-                    "status": "success",
-                    "test": False,
-                }
-            )
-        saved = {
-            "id": ident,
-            "admin_graphql_api_id": gid("Refund", ident),
-            "created_at": now,
-            "note": body.get("note"),
-            "order_id": order["id"],
-            "processed_at": now,
-            "restock": any(line["restock_type"] != "no_restock" for line in lines),
-            "user_id": None,
-            "order_adjustments": [],
-            "transactions": transactions,
-            "refund_line_items": lines,
-            "duties": [],
-            "additional_fees": [],
-        }
-        order["refunds"].append(saved)
-        refunded = sum(Decimal(t["amount"]) for r in order["refunds"] for t in r["transactions"])
-        total = Decimal(order["total_price"])
-        if refunded > 0:
-            order["financial_status"] = "refunded" if refunded >= total else "partially_refunded"
-        order["updated_at"] = now
-        return saved
-
 
 def _pick_lines(order: Payload, items: Any) -> list[tuple[Payload, int]]:
     """(order line, quantity) for an FO group; the whole remaining quantity when not given."""
@@ -434,20 +337,6 @@ def _pick_lines(order: Payload, items: Any) -> list[tuple[Payload, int]]:
             )
         picked.append((line, quantity))
     return picked
-
-
-def _money_field(value: Any, name: str, *, nullable: bool) -> str | None:
-    if value is None or value == "":
-        if nullable:
-            return None
-        raise Unprocessable({name: ["can't be blank"]})
-    try:
-        amount = Decimal(str(value))
-    except InvalidOperation:
-        raise Unprocessable({name: ["is not a number"]}) from None
-    if not amount.is_finite() or amount < 0:
-        raise Unprocessable({name: ["must be greater than or equal to 0"]})
-    return money(amount)
 
 
 def add_write_routes(app: web.Application, state: ShopifyState) -> WriteLog:

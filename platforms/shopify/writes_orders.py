@@ -1,4 +1,5 @@
-"""Shopify order writes: cancel, fulfil through fulfillment orders, refund; with reconcile."""
+"""Shopify order writes: cancel, fulfil through fulfillment orders, refund against the order's
+captured payment (its parent transaction); with reconcile."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from platforms.errors import InvalidInputError
+from platforms.shopify.mapping_people import map_fulfillment, map_refund
+from platforms.write_results import as_json
 from platforms.writes import (
     CancelOrder,
     Checkpoint,
@@ -21,6 +24,7 @@ if TYPE_CHECKING:
 
 OrderCommand = CancelOrder | CreateFulfillment | CreateRefund
 OPEN_FULFILLMENT_ORDER = ("open", "in_progress")
+CAPTURED = ("sale", "capture")  # the kinds of transaction a refund of money can return
 
 
 class ShopifyOrderWrites:
@@ -39,7 +43,26 @@ class ShopifyOrderWrites:
         if isinstance(command, CreateFulfillment):
             order = await self._order(command.order_id, "get_order")
             return {"fulfillment_ids": [f.get("id") for f in order.get("fulfillments") or []]}
+        if isinstance(command, CreateRefund) and command.amount is not None:
+            return {"parent": await self._captured(command.order_id)}
         return {}
+
+    async def _captured(self, order_id: str) -> dict[str, Any]:
+        """The order's successful sale/capture: Shopify refunds money only against one."""
+        ctx = self.writer.ctx("list_transactions", order_id)
+        body = await self.writer.read(f"orders/{_int(order_id)}/transactions.json", {}, ctx)
+        found = body.get("transactions") if isinstance(body, dict) else None
+        for txn in found or []:
+            if not isinstance(txn, dict) or txn.get("status") != "success":
+                continue
+            if txn.get("kind") in CAPTURED:
+                return {"id": txn.get("id"), "gateway": txn.get("gateway")}
+        raise InvalidInputError(
+            f"Order {order_id} has no captured payment to refund money from",
+            store_id=ctx.store_id,
+            platform=ctx.platform,
+            operation="create_refund",
+        )
 
     async def execute(
         self, command: OrderCommand, operation_key: str, checkpoint: Checkpoint
@@ -49,7 +72,7 @@ class ShopifyOrderWrites:
             return await self._cancel(command)
         if isinstance(command, CreateFulfillment):
             return await self._fulfil(command)
-        return await self._refund(command, operation_key)
+        return await self._refund(command, operation_key, checkpoint)
 
     async def reconcile(
         self, command: OrderCommand, operation_key: str, checkpoint: Checkpoint
@@ -62,7 +85,7 @@ class ShopifyOrderWrites:
             tag = operation_tag(operation_key)
             for refund in order.get("refunds") or []:
                 if tag in str(refund.get("note") or ""):
-                    return _refund_outcome(refund, None)
+                    return self._refund_outcome(refund, None)
             return None
         known = set(checkpoint.get("fulfillment_ids") or [])
         new = [f for f in order.get("fulfillments") or [] if f.get("id") not in known]
@@ -70,7 +93,7 @@ class ShopifyOrderWrites:
             return None
         ours = [f for f in new if f.get("tracking_number") == command.tracking_number]
         if len(ours) == 1:
-            return _fulfillment_outcome(ours[0], None)
+            return self._fulfillment_outcome(ours[0], None)
         raise OutcomeUnknownError(
             f"Order {command.order_id} has {len(new)} new fulfillment(s) and none (or several) "
             "match this one's tracking number; a person must decide",
@@ -94,6 +117,12 @@ class ShopifyOrderWrites:
         listing = await self.writer.read(path, {}, ctx)
         orders = listing.get("fulfillment_orders") if isinstance(listing, dict) else None
         open_orders = [fo for fo in orders or [] if fo.get("status") in OPEN_FULFILLMENT_ORDER]
+        if command.location_id is not None:  # ship only what is assigned to that location
+            open_orders = [
+                fo
+                for fo in open_orders
+                if str(fo.get("assigned_location_id")) == command.location_id
+            ]
         fulfillment: dict[str, Any] = {
             "line_items_by_fulfillment_order": _by_fulfillment_order(command, open_orders),
             "notify_customer": command.notify,
@@ -109,9 +138,11 @@ class ShopifyOrderWrites:
             "POST", "fulfillments.json", {"fulfillment": fulfillment}, ctx
         )
         saved = self.writer.field(response.json(), "fulfillment", ctx)
-        return _fulfillment_outcome(saved, response.headers.get("X-Request-Id"))
+        return self._fulfillment_outcome(saved, response.headers.get("X-Request-Id"))
 
-    async def _refund(self, command: CreateRefund, operation_key: str) -> WriteOutcome:
+    async def _refund(
+        self, command: CreateRefund, operation_key: str, checkpoint: Checkpoint
+    ) -> WriteOutcome:
         ctx = self.writer.ctx("create_refund", command.order_id)
         tag = operation_tag(operation_key)
         refund: dict[str, Any] = {
@@ -129,14 +160,33 @@ class ShopifyOrderWrites:
         }
         if command.shipping_amount is not None:
             refund["shipping"] = {"amount": command.shipping_amount}
-        if command.amount is not None:
+        parent = checkpoint.get("parent")
+        if command.amount is not None and isinstance(parent, dict):
             refund["transactions"] = [
-                {"kind": "refund", "amount": command.amount, "gateway": "manual"}
+                {
+                    "parent_id": parent["id"],
+                    "kind": "refund",
+                    "amount": command.amount,
+                    "gateway": parent.get("gateway") or "manual",
+                }
             ]
         path = f"orders/{_int(command.order_id)}/refunds.json"
         response = await self.writer.send("POST", path, {"refund": refund}, ctx)
         saved = self.writer.field(response.json(), "refund", ctx)
-        return _refund_outcome(saved, response.headers.get("X-Request-Id"))
+        return self._refund_outcome(saved, response.headers.get("X-Request-Id"))
+
+    def _fulfillment_outcome(self, saved: dict[str, Any], request_id: str | None) -> WriteOutcome:
+        outcome = _fulfillment_outcome(saved, request_id)
+        store = self.writer.client.connection.store_id
+        outcome.data["fulfillment"] = as_json(map_fulfillment(saved, store_id=store))
+        return outcome
+
+    def _refund_outcome(self, saved: dict[str, Any], request_id: str | None) -> WriteOutcome:
+        outcome = _refund_outcome(saved, request_id)
+        conn = self.writer.client.connection
+        refund = map_refund(saved, store_id=conn.store_id, currency=conn.currency_code)
+        outcome.data["refund"] = as_json(refund)
+        return outcome
 
 
 def _by_fulfillment_order(

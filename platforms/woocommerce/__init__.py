@@ -7,6 +7,7 @@ from typing import Any
 from platforms.adapter import PlatformSpec
 from platforms.canonical import Platform
 from platforms.woocommerce.client import DEFAULT_RATE_LIMIT, WooCommerceClient
+from platforms.woocommerce.mapping_people import refund_marker
 from platforms.woocommerce.webhooks import WooCommerceWebhooks
 from platforms.woocommerce.writes import create_writer
 
@@ -39,6 +40,7 @@ SPEC = PlatformSpec(
     },
     webhooks=WooCommerceWebhooks(),
     create_writer=create_writer,
+    refund_marker=refund_marker,
 )
 
 __all__ = ["SPEC", "WooCommerceClient"]

@@ -21,6 +21,7 @@ from platforms.adapter import (
 from platforms.canonical import InventoryLevel, Location, Order, Platform, Product, Variant
 from platforms.errors import ConfigError, NotFoundError, PayloadError
 from platforms.http import CallContext, HttpTransport, Request, RetryPolicy
+from platforms.mapping_kit import Found, MapSite
 from platforms.ratelimit import LeakyBucket
 from platforms.woocommerce.auth import WooCommerceAuthenticator
 from platforms.woocommerce.classifier import WooCommerceClassifier
@@ -111,6 +112,10 @@ class WooCommerceClient(WooCommercePeopleReads):
         """Release connections."""
         await self._transport.aclose()
 
+    def _site(self, operation: str) -> MapSite:
+        """Where payloads are mapped, for the PayloadErrors of a bad one."""
+        return MapSite(self.connection.store_id, Platform.WOOCOMMERCE.value, operation)
+
     # --- transport helpers ------------------------------------------------------------
 
     async def _get(
@@ -174,13 +179,14 @@ class WooCommerceClient(WooCommercePeopleReads):
         if query.created_after is not None:
             params["after"] = _gmt(query.created_after)
         items, headers = await self._get_list("orders", params, "list_orders")
-        return Page([self._order(o) for o in items], self._paginator.next_cursor(params, headers))
+        orders, errors = self._site("list_orders").each(self._order, items)
+        return Page(orders, self._paginator.next_cursor(params, headers), errors)
 
     async def get_orders(self, ids: Sequence[str]) -> Mapping[str, Order]:
         """Orders by id: `orders?include=..&per_page=100`, ceil(n/100) calls; unknown ids absent."""
-        wanted = set(ids)
-        orders = [self._order(o) for o in await self._by_ids("orders", ids, "get_orders")]
-        return {o.external_id: o for o in orders if o.external_id in wanted}
+        rows = await self._by_ids("orders", ids, "get_orders")
+        mapped = self._site("get_orders").each(self._order, rows)
+        return Found.keyed(*mapped, lambda o: o.external_id, ids)
 
     # --- products and variants ----------------------------------------------------------
 
@@ -199,20 +205,24 @@ class WooCommerceClient(WooCommercePeopleReads):
                 return found
             params = self._paginator.params(nxt, MAX_PER_PAGE)
 
-    async def _complete(self, payloads: list[Payload]) -> list[Product]:
-        """Products with variants: variable ones get their variations fetched concurrently."""
-        variable = [p for p in payloads if is_variable(p)]
+    async def _complete(
+        self, payloads: list[Payload], operation: str
+    ) -> tuple[list[Product], list[PayloadError]]:
+        """Products with variants: variable ones get their variations fetched concurrently.
+        Each product is mapped on its own (a bad one, or a bad variation, is its error)."""
+        variable = [p for p in payloads if is_variable(p) and p.get("id")]
         fetched = await asyncio.gather(*(self._variations(str(p["id"])) for p in variable))
         by_parent = {str(p["id"]): v for p, v in zip(variable, fetched, strict=True)}
-        return [
-            map_product(
-                p,
+
+        def one(payload: Payload) -> Product:
+            return map_product(
+                payload,
                 store_id=self.connection.store_id,
                 currency=self._currency,
-                variations=by_parent.get(str(p.get("id"))),
+                variations=by_parent.get(str(payload.get("id"))),
             )
-            for p in payloads
-        ]
+
+        return self._site(operation).each(one, payloads)
 
     async def list_products(
         self, query: ProductQuery, *, cursor: str | None, limit: int
@@ -223,14 +233,14 @@ class WooCommerceClient(WooCommercePeopleReads):
         if query.updated_after is not None:
             params["modified_after"] = _gmt(query.updated_after)
         items, headers = await self._get_list("products", params, "list_products")
-        products = await self._complete(items)
-        return Page(products, self._paginator.next_cursor(params, headers))
+        products, errors = await self._complete(items, "list_products")
+        return Page(products, self._paginator.next_cursor(params, headers), errors)
 
-    async def get_products(self, ids: Sequence[str]) -> Mapping[str, Product]:
+    async def get_products(self, ids: Sequence[str]) -> Found[Product]:
         """Products by id: ceil(n/100) `products?include=` calls + 1 per variable product."""
-        wanted = set(ids)
-        products = await self._complete(await self._by_ids("products", ids, "get_products"))
-        return {p.external_id: p for p in products if p.external_id in wanted}
+        rows = await self._by_ids("products", ids, "get_products")
+        mapped = await self._complete(rows, "get_products")
+        return Found.keyed(*mapped, lambda p: p.external_id, ids)
 
     async def _lone(self, ids: Iterable[str], operation: str) -> list[Payload]:
         """`products/{id}` per id, concurrently; WooCommerce answers it for variation ids too
@@ -251,7 +261,7 @@ class WooCommerceClient(WooCommercePeopleReads):
         unresolved. Calls: ceil(parents/100) + V + U.
         """
         parent_ids = [k.product_external_id or k.external_id for k in keys]
-        products = dict(await self.get_products(parent_ids))
+        products = await self.get_products(parent_ids)
         loaded = {v.external_id: v for p in products.values() for v in p.variants}
         variants: dict[str, Variant] = {}
         for key in keys:
@@ -261,11 +271,22 @@ class WooCommerceClient(WooCommercePeopleReads):
                 variants[key.external_id] = variant
         missing = [k.external_id for k in keys if k.external_id not in variants]
         unhinted = {k.external_id for k in keys if k.product_external_id is None}
+        errors = {
+            k.external_id: products.errors[k.product_external_id]
+            for k in keys
+            if k.external_id in missing and k.product_external_id in products.errors
+        }
+        site = self._site("get_variants")
         for payload in await self._lone([m for m in missing if m in unhinted], "get_variants"):
-            variant = self._loose_variant(payload)
+            try:
+                variant = site.one(self._loose_variant, payload)
+            except PayloadError as error:
+                errors[error.external_id or ""] = error
+                continue
             if variant is not None:
                 variants[variant.external_id] = variant
-        return VariantBatch(variants=variants, products=products)
+                errors.pop(variant.external_id, None)
+        return VariantBatch(variants=variants, products=products, errors=errors)
 
     def _loose_variant(self, payload: Payload) -> Variant | None:
         store, currency = self.connection.store_id, self._currency
@@ -296,11 +317,18 @@ class WooCommerceClient(WooCommercePeopleReads):
         for payload in await self._lone(rest, "get_inventory_levels"):
             if not is_variable(payload):
                 found[str(payload.get("id"))] = payload
-        return {
-            item: [stock_level(found[item], store_id=store, item_id=item)]
-            for item in dict.fromkeys(inventory_item_ids)
-            if item in found
-        }
+        site = self._site("get_inventory_levels")
+        result: Found[list[InventoryLevel]] = Found()
+        for item in dict.fromkeys(i for i in inventory_item_ids if i in found):
+
+            def level(payload: Payload, item_id: str = item) -> list[InventoryLevel]:
+                return [stock_level(payload, store_id=store, item_id=item_id)]
+
+            try:
+                result[item] = site.one(level, found[item], item)
+            except PayloadError as error:
+                result.errors[item] = error
+        return result
 
     async def list_locations(self) -> list[Location]:
         """The store's one synthetic location: 0 upstream calls."""

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 from platforms.adapter import CustomerQuery, Page
 from platforms.canonical import Customer, Fulfillment, Order, Refund
-from platforms.errors import NotFoundError
+from platforms.errors import NotFoundError, PayloadError
+from platforms.mapping_kit import Found, MapSite
 from platforms.woocommerce.mapping_people import (
     fulfillments_from_order,
     map_customer,
@@ -46,6 +47,7 @@ class WooCommercePeopleReads:
         async def _by_ids(
             self, resource: str, ids: Sequence[str], operation: str
         ) -> list[Payload]: ...
+        def _site(self, operation: str) -> MapSite: ...
 
     # --- customers --------------------------------------------------------------------
 
@@ -69,8 +71,9 @@ class WooCommercePeopleReads:
                 for c in chunks
             )
         )
-        found = [self._customer(row) for rows, _ in pages for row in rows]
-        return {c.external_id: c for c in found if c.external_id in set(wanted)}
+        rows = [row for page, _ in pages for row in page]
+        mapped = self._site("get_customers").each(self._customer, rows)
+        return Found.keyed(*mapped, lambda c: c.external_id, wanted)
 
     async def list_customers(
         self, query: CustomerQuery, *, cursor: str | None, limit: int
@@ -83,11 +86,11 @@ class WooCommercePeopleReads:
         if query.email is not None:
             params["email"] = query.email
         items, headers = await self._get_list("customers", params, "list_customers")
-        customers = [self._customer(c) for c in items]
+        customers, errors = self._site("list_customers").each(self._customer, items)
         if query.updated_after is not None:
             after = query.updated_after
             customers = [c for c in customers if c.updated_at is not None and c.updated_at > after]
-        return Page(customers, self._paginator.next_cursor(params, headers))
+        return Page(customers, self._paginator.next_cursor(params, headers), errors)
 
     # --- fulfillments -----------------------------------------------------------------
 
@@ -99,10 +102,18 @@ class WooCommercePeopleReads:
         """Orders not loaded yet: `orders?include=` (ceil(n/100) calls), then derived."""
         rows = {str(o.get("id")): o for o in await self._by_ids("orders", order_ids, "orders")}
         store = self.connection.store_id
-        return {
-            i: fulfillments_from_order(rows[i], store_id=store) if i in rows else []
-            for i in order_ids
-        }
+        site = self._site("get_fulfillments")
+        found: Found[list[Fulfillment]] = Found()
+        for i in order_ids:
+            try:
+                found[i] = (
+                    site.one(lambda o: fulfillments_from_order(o, store_id=store), rows[i], i)
+                    if i in rows
+                    else []
+                )
+            except PayloadError as error:
+                found.errors[i] = error
+        return found
 
     # --- refunds ----------------------------------------------------------------------
 
@@ -115,11 +126,18 @@ class WooCommercePeopleReads:
         """One `orders/{id}/refunds` call per order, concurrently: WooCommerce has no batch
         refund read. (The loader only asks for orders whose summary lists refunds.)"""
         ids = list(dict.fromkeys(i for i in order_ids if i.isdigit()))
-        found = await asyncio.gather(*(self._order_refunds(i) for i in ids))
-        result = dict(zip(ids, found, strict=True))
-        return {i: result.get(i, []) for i in order_ids}
+        fetched = await asyncio.gather(*(self._order_refunds(i) for i in ids))
+        result = dict(zip(ids, fetched, strict=True))
+        found: Found[list[Refund]] = Found()
+        for i in order_ids:
+            outcome = result.get(i, [])
+            if isinstance(outcome, PayloadError):
+                found.errors[i] = outcome
+            else:
+                found[i] = outcome
+        return found
 
-    async def _order_refunds(self, order_id: str) -> list[Refund]:
+    async def _order_refunds(self, order_id: str) -> list[Refund] | PayloadError:
         try:
             rows, _ = await self._get_list(
                 f"orders/{order_id}/refunds", {"per_page": "100"}, "get_refunds"
@@ -128,6 +146,11 @@ class WooCommercePeopleReads:
             return []
         store = self.connection.store_id
         # refunds carry no currency; core WooCommerce is single-currency, so the store's it is.
-        return [
-            map_refund(r, store_id=store, order_id=order_id, currency=self._currency) for r in rows
-        ]
+        refunds, errors = self._site("get_refunds").each(
+            lambda r: map_refund(r, store_id=store, order_id=order_id, currency=self._currency),
+            rows,
+        )
+        if errors:  # one bad refund makes the order's list incomplete: the order is in error.
+            errors[0].external_id = order_id
+            return errors[0]
+        return refunds

@@ -11,6 +11,7 @@ from platforms.canonical import (
     Fulfillment,
     FulfillmentLine,
     Money,
+    Order,
     Platform,
     Refund,
     RefundLine,
@@ -190,3 +191,10 @@ def refunded_ids(order: Any) -> list[str] | None:
     if not isinstance(order, dict) or not isinstance(order.get("refunds"), list):
         return None
     return [str(r["id"]) for r in as_list(order["refunds"]) if r.get("id")]
+
+
+def refund_marker(order: Order) -> str | None:
+    """The ids of the order's `refunds` summary, sorted ("" = none; None = no summary):
+    every new refund (partial or not) changes it (REFUND_CREATED)."""
+    ids = refunded_ids(order.raw)
+    return None if ids is None else ",".join(sorted(set(ids)))

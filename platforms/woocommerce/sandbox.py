@@ -106,6 +106,12 @@ class WooCommerceSandbox:
         """Ground truth of the seeded store, in canonical ids, for the contract suite."""
         return woocommerce_facts(self.state)
 
+    def corrupt_order(self, external_id: str) -> str:
+        """Test fault: an unparseable `date_created(_gmt)` on this order (see `Sandbox`)."""
+        order = self.state.orders[int(external_id)]
+        order["date_created"] = order["date_created_gmt"] = "not-a-date"
+        return "date_created"
+
     # --- middleware -------------------------------------------------------------------
 
     @web.middleware

@@ -17,6 +17,7 @@ from platforms.sandbox_webhook_kit import (
     read_json,
 )
 from platforms.webhooks import sign_base64
+from platforms.woocommerce.sandbox_stock import WooCommerceStockRoute
 from platforms.woocommerce.seed import SITE_URL, dates
 from platforms.woocommerce.seed_orders import FIRST_ORDER_ID
 
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
 
 WEBHOOK_ID = 41  # the sandbox's one webhook subscription (post id), in every delivery
 USER_AGENT = "WooCommerce/9.8.5 Hookshot (WordPress/6.8.1)"
-ACTIONS = ("update", "cancel", "fulfill", "refund")
+ACTIONS = ("update", "cancel", "fulfill", "refund", "partial_refund")
 
 
 def php_json(payload: Any) -> bytes:
@@ -56,8 +57,9 @@ class WooCommerceWebhookEmitter:
 
     Control routes (outside the REST API): `POST /_sandbox/webhooks` configures delivery
     (and sends the unsigned creation ping), `POST /_sandbox/orders` places an order,
-    `POST /_sandbox/orders/{id}` with `{"action": "update"|"cancel"|"fulfill"|"refund"}`
-    changes one. Each change is visible on `/wp-json/wc/v3/orders` at once.
+    `POST /_sandbox/orders/{id}` with `{"action": "update"|"cancel"|"fulfill"|"refund"|
+    "partial_refund"}` changes one (a partial refund of 1.00 keeps the status, as in Woo).
+    Each change is visible on `/wp-json/wc/v3/orders` at once.
     """
 
     def __init__(self, sandbox: WooCommerceSandbox) -> None:
@@ -69,10 +71,23 @@ class WooCommerceWebhookEmitter:
     def install(cls, sandbox: WooCommerceSandbox) -> WooCommerceWebhookEmitter:
         """Create the emitter and register its control routes on the sandbox's app."""
         emitter = cls(sandbox)
+        variations = sandbox.state.variations
+
+        def announce(topic: str, payload: Any) -> None:  # writes through the API notify too
+            if topic.startswith("product.") and payload.get("id") in variations:
+                payload = sandbox._variation_as_product(payload)  # as products/{id} shows it
+            emitter.announce(topic, payload)
+
+        sandbox.writes.listeners.append(announce)
         add_sender_routes(sandbox.app, emitter.sender, emitter._ping)
         sandbox.app.router.add_post(f"{CONTROL_PREFIX}/orders", emitter._create_route)
         sandbox.app.router.add_post(rf"{CONTROL_PREFIX}/orders/{{id:\d+}}", emitter._change_route)
+        WooCommerceStockRoute.install(sandbox, emitter)
         return emitter
+
+    def announce(self, topic: str, payload: Any) -> None:
+        """Send `topic` with `payload` as WooCommerce encodes it (a write's webhook)."""
+        self.sender.emit(topic, php_json(payload))
 
     def _ping(self, plan: DeliveryPlan) -> None:
         self.sender.send_raw(
@@ -120,6 +135,9 @@ class WooCommerceWebhookEmitter:
         elif action == "refund":
             order["status"] = "refunded"
             order["refunds"] = [{"id": oid * 10 + 5, "reason": "", "total": f"-{order['total']}"}]
+        elif action == "partial_refund":  # newest first, like WooCommerce's summary
+            refunds = order.setdefault("refunds", [])
+            refunds.insert(0, {"id": oid * 10 + 6 + len(refunds), "reason": "", "total": "-1.00"})
         else:
             order["customer_note"] = f"edited at {now.isoformat()}"
         self.sender.emit("order.updated", php_json(order))

@@ -95,6 +95,7 @@ class WooCommerceWriteRoutes:
                 payload, what = handler(request, body)
             except WpError as error:
                 return error.response()
+            self._announce(request, what)
             status = await self.log.record(what)
             if status is not None:
                 return _scripted(status)
@@ -104,6 +105,17 @@ class WooCommerceWriteRoutes:
             return result
 
         return guarded
+
+    def _announce(self, request: web.Request, what: str) -> None:
+        # WooCommerce has no finer topics: an order change is order.updated (a refund too),
+        # a product or variation change is product.updated with the object as REST shows it.
+        kind, _, _ = what.partition(":")
+        if kind in ("order", "refund"):
+            self.log.announce("order.updated", self.state.orders[int(request.match_info["id"])])
+        elif kind == "product":
+            ident = int(request.match_info.get("vid") or request.match_info["id"])
+            target = self.state.products.get(ident) or self.state.variations.get(ident)
+            self.log.announce("product.updated", target)
 
     def _apply(self, target: Payload, body: Payload) -> None:
         changes: Payload = {}

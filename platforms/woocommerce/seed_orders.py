@@ -7,6 +7,7 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
+from platforms.sandbox_kit import spread_update
 from platforms.woocommerce.sandbox_people import add_tracking
 from platforms.woocommerce.seed import (
     _FIRST,
@@ -116,7 +117,9 @@ def _line(
 def _order(rng: random.Random, oid: int, picks: list[tuple[Payload, Payload | None]]) -> Payload:
     status = rng.choices([s for s, _ in _STATUSES], [w for _, w in _STATUSES])[0]
     created = ANCHOR - timedelta(days=180) + timedelta(seconds=rng.randint(0, 180 * 86400 - 7200))
-    modified = min(created + timedelta(minutes=rng.randint(1, 72 * 60)), ANCHOR)
+    modified = spread_update(
+        created, timedelta(minutes=rng.randint(1, 72 * 60)), timedelta(minutes=72 * 60)
+    )
     coupon = rng.random() < 0.2
     customer = rng.randint(2, 200) if rng.random() < 0.7 else 0
     email = f"customer{customer or oid}@example.com"

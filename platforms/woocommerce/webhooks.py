@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from pydantic import ValidationError
 
+from platforms.canonical import InventoryLevel
 from platforms.errors import PayloadError
 from platforms.webhooks import (
     WebhookDelivery,
@@ -15,9 +17,13 @@ from platforms.webhooks import (
     required_header,
     verify_base64,
 )
+from platforms.woocommerce.mapping_common import external_id
 from platforms.woocommerce.mapping_orders import map_order
+from platforms.woocommerce.mapping_products import is_variable, stock_level
 
 ORDER_TOPICS = frozenset({"order.created", "order.updated", "order.restored"})
+# product bodies carry `stock_quantity`: the level at the store's one location.
+PRODUCT_TOPICS = frozenset({"product.created", "product.updated", "product.restored"})
 # WooCommerce's creation ping: form-encoded `webhook_id=<id>`, no signature header at all.
 _PING = re.compile(rb"^webhook_id=\d+$")
 
@@ -40,11 +46,23 @@ class WooCommerceWebhooks:
         topic = required_header(headers, "X-WC-Webhook-Topic")
         delivery_id = required_header(headers, "X-WC-Webhook-Delivery-ID")
         body = json_object(raw_body, topic)
-        if topic not in ORDER_TOPICS:
+        if topic not in ORDER_TOPICS | PRODUCT_TOPICS:
             return WebhookDelivery(delivery_id, topic)
         try:
+            if topic in PRODUCT_TOPICS:
+                levels = _stock_levels(body, store_id)
+                return WebhookDelivery(delivery_id, topic, inventory_levels=levels)
             order = map_order(body, store_id=store_id, default_currency=currency)
         except (PayloadError, ValidationError, ValueError, TypeError) as exc:
             why = exc.message if isinstance(exc, PayloadError) else type(exc).__name__
             raise WebhookPayloadError(f"webhook {topic!r}: body does not map: {why}") from None
         return WebhookDelivery(delivery_id, topic, orders=(order,))
+
+
+def _stock_levels(body: dict[str, Any], store_id: str) -> tuple[InventoryLevel, ...]:
+    """A simple product's or a variation's stock (its id is the inventory item id), when
+    WooCommerce manages it; a variable parent's own stock is not a variant's, so none."""
+    if is_variable(body):
+        return ()
+    level = stock_level(body, store_id=store_id, item_id=external_id(body))
+    return () if level.available is None else (level,)

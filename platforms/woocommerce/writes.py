@@ -13,7 +13,9 @@ from platforms.canonical import Platform
 from platforms.errors import NotFoundError, PayloadError, UnsupportedOnPlatformError
 from platforms.http import CallContext, Request
 from platforms.woocommerce.client import WooCommerceClient
+from platforms.woocommerce.mapping_people import map_refund
 from platforms.woocommerce.mapping_products import LOCATION_ID
+from platforms.write_results import as_json
 from platforms.writes import (
     AdjustInventory,
     CancelOrder,
@@ -127,7 +129,7 @@ class WooCommerceWriter:
             tag = operation_tag(operation_key)
             for refund in refunds if isinstance(refunds, list) else []:
                 if isinstance(refund, dict) and tag in str(refund.get("reason") or ""):
-                    return _refund_outcome(command.order_id, refund)
+                    return self._refund_outcome(command.order_id, refund)
         return None  # set stock, price, cancel: absolute, sending again is harmless
 
     # --- writes -------------------------------------------------------------------------
@@ -184,7 +186,16 @@ class WooCommerceWriter:
         }
         ctx = self._ctx("create_refund", command.order_id)
         saved = await self._send("POST", f"orders/{_id(command.order_id)}/refunds", body, ctx)
-        return _refund_outcome(command.order_id, _dict(saved))
+        return self._refund_outcome(command.order_id, _dict(saved))
+
+    def _refund_outcome(self, order_id: str, refund: dict[str, Any]) -> WriteOutcome:
+        outcome = _refund_outcome(order_id, refund)
+        conn = self.client.connection
+        mapped = map_refund(
+            refund, store_id=conn.store_id, order_id=order_id, currency=conn.currency_code
+        )
+        outcome.data["refund"] = as_json(mapped)
+        return outcome
 
 
 _CANCEL = {"status": "cancelled"}

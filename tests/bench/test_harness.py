@@ -36,6 +36,7 @@ def test_quick_run_prints_every_table_and_writes_json(tmp_path: Path) -> None:
         "## 1. Upstream calls per query",
         "## 2. Gateway overhead",
         "## 3. Rate-budget use",
+        "## 4. Event latency and write-queue throughput",
         "## 5. Memory",
     ):
         assert heading in done.stdout
@@ -65,4 +66,13 @@ def test_quick_run_prints_every_table_and_writes_json(tmp_path: Path) -> None:
     )
     assert all(cell["errors"] == 0 for run in results["overhead"] for cell in run["cells"])
     assert all(m > 0 for m in results["memory"].values())
-    assert "not yet measured" in results["events"]["text"] or "p50" in results["events"]["text"]
+    # every subscriber got every order exactly as placed, over real WebSockets
+    assert [e["subscribers"] for e in results["events"]] == [1, 10]
+    for level in results["events"]:
+        assert level["complete"] and level["errors"] == 0, level
+        assert level["deliveries"] == level["subscribers"] * level["orders"] > 0
+    # every mutation reached SUCCEEDED in the durable queue, none refused or quarantined
+    assert len(results["writes"]) == 4
+    for row in results["writes"]:
+        assert row["succeeded"] == row["jobs"] and row["refused"] == row["quarantined"] == 0, row
+    assert {w["resources"] for w in results["writes"] if "hot" in w["scenario"]} == {1, 3}

@@ -106,6 +106,11 @@ class MagentoSandbox:
         """Ground truth of the seeded store, in canonical ids, for the contract suite."""
         return magento_facts(self.state, msi=self.msi)
 
+    def corrupt_order(self, external_id: str) -> str:
+        """Test fault: an unparseable `created_at` on this order (see `Sandbox`)."""
+        self.state.orders[int(external_id)]["created_at"] = "not-a-date"
+        return "created_at"
+
     # --- middlewares -----------------------------------------------------------------
 
     @web.middleware

@@ -194,15 +194,21 @@ class MagentoPeopleRoutes:
     def shipments(self) -> list[Payload]:
         """One shipment per order with shipped quantities."""
         source = self.state.sources[0]["source_code"] if self.sandbox.msi else "default"
+        created = {s["order_id"] for s in self.state.shipments}  # through order/{id}/ship
         return [
             shipment(o, source)
             for o in self.state.orders.values()
-            if any(r.get("qty_shipped") for r in _top_rows(o))
-        ]
+            if any(r.get("qty_shipped") for r in _top_rows(o)) and o["entity_id"] not in created
+        ] + self.state.shipments
 
     def creditmemos(self) -> list[Payload]:
         """One credit memo per refunded order."""
-        return [creditmemo(o) for o in self.state.orders.values() if o.get("total_refunded")]
+        created = {m["order_id"] for m in self.state.creditmemos}  # through order/{id}/refund
+        return [
+            creditmemo(o)
+            for o in self.state.orders.values()
+            if o.get("total_refunded") and o["entity_id"] not in created
+        ] + self.state.creditmemos
 
     async def _customers(self, request: web.Request) -> web.StreamResponse:
         return self.sandbox._search(request, self.customers(), _CUSTOMER_FIELDS)

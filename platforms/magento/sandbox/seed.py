@@ -7,8 +7,10 @@ from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-# Every seed timestamp hangs off this fixed instant, never off now().
-ANCHOR = datetime(2026, 6, 30, tzinfo=UTC)
+from platforms.sandbox_kit import SEED_NOW
+
+# Every seed timestamp hangs off this fixed instant, never off now(): the sandboxes' shared one.
+ANCHOR = SEED_NOW
 CURRENCY = "USD"
 TAX_RATE = Decimal("8.25")
 COUPON = "SUMMER10"

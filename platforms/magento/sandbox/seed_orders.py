@@ -16,6 +16,7 @@ from platforms.magento.sandbox.seed import (
     num,
     stamp,
 )
+from platforms.sandbox_kit import spread_update
 
 _STATES = (
     ("new", "pending", 12),
@@ -166,7 +167,8 @@ def _order(
     purchasable: list[int],
 ) -> dict[str, Any]:
     created = ANCHOR - timedelta(seconds=rng.randrange(SPAN_DAYS * 86400))
-    updated = min(created + timedelta(seconds=rng.randrange(0, 10 * 86400)), ANCHOR)
+    longest = timedelta(days=10)
+    updated = spread_update(created, timedelta(seconds=rng.randrange(0, 10 * 86400)), longest)
     state, status, _ = rng.choices(_STATES, weights=[w for *_, w in _STATES])[0]
     person = rng.randrange(24)
     guest = person % 5 == 4

@@ -18,6 +18,9 @@ class MagentoState:
     orders: dict[int, dict[str, Any]] = field(default_factory=dict)
     sources: list[dict[str, Any]] = field(default_factory=list)
     source_items: list[dict[str, Any]] = field(default_factory=list)
+    # documents created through the write API (seeded ones are derived from the orders)
+    shipments: list[dict[str, Any]] = field(default_factory=list)
+    creditmemos: list[dict[str, Any]] = field(default_factory=list)
     currency: str = seed.CURRENCY
 
     def product_by_sku(self, sku: str) -> dict[str, Any] | None:

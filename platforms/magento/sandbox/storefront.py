@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
@@ -20,6 +21,7 @@ ACTIONS: dict[str, tuple[str, str] | None] = {
     "cancel": ("canceled", "canceled"),
     "fulfill": ("complete", "complete"),
     "refund": ("closed", "closed"),
+    "partial_refund": None,  # a credit memo for part of the order leaves its state alone
 }
 
 
@@ -79,6 +81,8 @@ class MagentoStorefront:
             order["state"], order["status"] = target
         if action == "refund":
             order["total_refunded"] = order["grand_total"]
+        if action == "partial_refund":  # a 1.00 credit memo adds to the refunded total
+            order["total_refunded"] = float(Decimal(str(order.get("total_refunded") or 0)) + 1)
         if action == "fulfill":
             for item in order.get("items", []):
                 item["qty_shipped"] = item.get("qty_ordered", 0)

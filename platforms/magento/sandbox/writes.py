@@ -1,14 +1,17 @@
-"""Magento sandbox write endpoints: MSI source-items save, product PUT, order cancel."""
+"""Magento sandbox write endpoints: MSI source items, legacy stock items, product PUT, order
+cancel, shipments (order/{id}/ship) and offline credit memos (order/{id}/refund)."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from platforms.magento.sandbox.seed import stamp
+from platforms.magento.sandbox.seed import num, stamp
+from platforms.magento.sandbox.writes_orders import DocumentError, MagentoOrderDocuments
 from platforms.sandbox_writes import WriteLog
 
 if TYPE_CHECKING:
@@ -38,7 +41,9 @@ class MagentoWriteRoutes:
 
     def __init__(self, sandbox: MagentoSandbox) -> None:
         self.state = sandbox.state
+        self.msi = sandbox.msi
         self.log = WriteLog()
+        self.documents = MagentoOrderDocuments(sandbox)
 
     @classmethod
     def install(cls, sandbox: MagentoSandbox) -> MagentoWriteRoutes:
@@ -48,6 +53,14 @@ class MagentoWriteRoutes:
             ("POST", "/inventory/source-items", "Magento_InventoryApi::source", routes._items),
             ("PUT", "/products/{sku}", "Magento_Catalog::products", routes._product),
             ("POST", "/orders/{id}/cancel", "Magento_Sales::cancel", routes._cancel),
+            ("POST", "/order/{id}/ship", "Magento_Sales::ship", routes._ship),
+            ("POST", "/order/{id}/refund", "Magento_Sales::creditmemo", routes._refund),
+            (
+                "PUT",
+                "/products/{sku}/stockItems/{item_id}",
+                "Magento_CatalogInventory::cataloginventory",
+                routes._stock_item,
+            ),
         ]
         for prefix in ("/rest/{store_code}/V1", "/rest/V1"):
             for method, path, resource, handler in table:
@@ -64,6 +77,8 @@ class MagentoWriteRoutes:
                 return await handler(request)
             except MagentoError as error:
                 return error.response()
+            except DocumentError as error:
+                return MagentoError(error.status, error.message, error.parameters).response()
 
         return run
 
@@ -143,6 +158,42 @@ class MagentoWriteRoutes:
         order["state"] = order["status"] = "canceled"
         order["updated_at"] = stamp(datetime.now(UTC))
         return await self._applied(f"cancel:{raw}", True)
+
+    async def _ship(self, request: web.Request) -> web.Response:
+        """POST order/{id}/ship: answers the new shipment's id (as a JSON string)."""
+        raw = request.match_info["id"]
+        ident = self.documents.ship(raw, await _json(request))
+        return await self._applied(f"ship:{raw}", str(ident))
+
+    async def _refund(self, request: web.Request) -> web.Response:
+        """POST order/{id}/refund (offline credit memo): answers the memo's id."""
+        raw = request.match_info["id"]
+        ident = self.documents.refund(raw, await _json(request))
+        return await self._applied(f"refund:{raw}", str(ident))
+
+    async def _stock_item(self, request: web.Request) -> web.Response:
+        """PUT products/{sku}/stockItems/{itemId} {"stockItem": {qty, is_in_stock}}: the legacy
+        single-source stock; with MSI, Magento mirrors it onto the default source."""
+        sku = request.match_info["sku"]
+        product = self.state.product_by_sku(sku)
+        if product is None:
+            raise MagentoError(404, 'The Product with the "%1" SKU doesn\'t exist.', [sku])
+        stock = product["extension_attributes"]["stock_item"]
+        changes = (await _json(request)).get("stockItem")
+        if not isinstance(changes, dict):
+            raise MagentoError(
+                400, '"%fieldName" is required. Enter and try again.', {"fieldName": "stockItem"}
+            )
+        qty = changes.get("qty", stock["qty"])
+        if isinstance(qty, bool) or not isinstance(qty, int | float):
+            raise MagentoError(400, 'The "%1" value is invalid.', ["qty"])
+        stock["qty"] = num(Decimal(str(qty)))
+        stock["is_in_stock"] = bool(changes.get("is_in_stock", stock["qty"] > 0))
+        if self.msi:
+            item = {"sku": sku, "source_code": "default", "quantity": stock["qty"]}
+            self._upsert({**item, "status": int(stock["qty"] > 0)})
+        product["updated_at"] = stamp(datetime.now(UTC))
+        return await self._applied(f"stock-item:{sku}", stock["item_id"])
 
 
 async def _json(request: web.Request) -> Payload:

@@ -25,6 +25,17 @@ QUERY = """
 }"""
 
 
+def assert_interleaved(store_ids: list[str]) -> None:
+    """No store's orders all come before another store's: the merge really interleaves."""
+    positions: dict[str, list[int]] = {}
+    for index, store_id in enumerate(store_ids):
+        positions.setdefault(store_id, []).append(index)
+    for first, mine in positions.items():
+        for other, theirs in positions.items():
+            if first != other:
+                assert not max(mine) < min(theirs), (first, other, store_ids)
+
+
 async def test_orders_first_30_spans_every_demo_store_merged_and_resolved(
     start_gateway: StartGateway,
 ) -> None:
@@ -40,6 +51,8 @@ async def test_orders_first_30_spans_every_demo_store_merged_and_resolved(
     assert {o["platform"] for o in orders} == {spec.platform.name for spec in all_specs()}
     stamps = [o["updatedAt"] for o in orders]
     assert stamps == sorted(stamps, reverse=True)
+    assert len(set(stamps)) == len(stamps)  # the seeds spread updates: no ties at a cap
+    assert_interleaved([o["storeId"] for o in orders])
     for order in orders:
         assert order["lineItems"], order["number"]
         for line in order["lineItems"]:
