@@ -6,7 +6,7 @@ from typing import Annotated
 
 import strawberry
 
-from gateway.writes.model import Job, JobStatus
+from gateway.writes.model import Job
 from platforms import canonical as c
 from platforms.errors import InvalidInputError
 from platforms.ids import Kind, decode_id
@@ -18,8 +18,7 @@ from resolvers.write_operations import (
     WriteFailed,
     WriteOperation,
     WriteQueued,
-    pending_or_failed,
-    submit,
+    submit_succeeded,
 )
 
 
@@ -103,14 +102,12 @@ class InventoryMutations:
     ) -> AdjustInventoryResult:
         store_id, variant, location = _target(input.variant_id, input.location_id)
         command = AdjustInventory(variant_id=variant, location_id=location, delta=input.delta)
-        found = await submit(info, store_id, command, idempotency_key, wait)
+        found = await submit_succeeded(info, store_id, command, idempotency_key, wait)
         if not isinstance(found, Job):
             return found
-        if found.status is JobStatus.SUCCEEDED:
-            return AdjustInventorySuccess(
-                operation=WriteOperation.of(found), inventory_level=_level(info, found)
-            )
-        return pending_or_failed(found)
+        return AdjustInventorySuccess(
+            operation=WriteOperation.of(found), inventory_level=_level(info, found)
+        )
 
     @strawberry.mutation(
         description="Set a variant's stock at a location to `available`, exactly once per "
@@ -125,11 +122,9 @@ class InventoryMutations:
     ) -> SetInventoryResult:
         store_id, variant, location = _target(input.variant_id, input.location_id)
         command = SetInventory(variant_id=variant, location_id=location, available=input.available)
-        found = await submit(info, store_id, command, idempotency_key, wait)
+        found = await submit_succeeded(info, store_id, command, idempotency_key, wait)
         if not isinstance(found, Job):
             return found
-        if found.status is JobStatus.SUCCEEDED:
-            return SetInventorySuccess(
-                operation=WriteOperation.of(found), inventory_level=_level(info, found)
-            )
-        return pending_or_failed(found)
+        return SetInventorySuccess(
+            operation=WriteOperation.of(found), inventory_level=_level(info, found)
+        )

@@ -9,7 +9,7 @@ from typing import Annotated, Any, TypeVar
 
 import strawberry
 
-from gateway.writes.model import Job, JobStatus
+from gateway.writes.model import Job
 from platforms.errors import InvalidInputError
 from platforms.ids import Kind, decode_id, encode_id
 from platforms.write_results import fulfillment_of, refund_of
@@ -21,8 +21,7 @@ from resolvers.write_operations import (
     WriteFailed,
     WriteOperation,
     WriteQueued,
-    pending_or_failed,
-    submit,
+    submit_succeeded,
 )
 
 T = TypeVar("T")
@@ -183,11 +182,9 @@ class OrderMutations:
     ) -> CancelOrderResult:
         gid = decode_id(str(input.order_id), Kind.ORDER)
         command = CancelOrder(gid.external_id, input.reason, input.restock)
-        found = await submit(info, gid.store_id, command, idempotency_key, wait)
+        found = await submit_succeeded(info, gid.store_id, command, idempotency_key, wait)
         if not isinstance(found, Job):
             return found
-        if found.status is not JobStatus.SUCCEEDED:
-            return pending_or_failed(found)
         result = found.result or {}
         raw = result.get("cancelled_at")
         return CancelOrderSuccess(
@@ -214,11 +211,9 @@ class OrderMutations:
             input.notify,
             _location(input.location_id, gid.store_id),
         )
-        found = await submit(info, gid.store_id, command, idempotency_key, wait)
+        found = await submit_succeeded(info, gid.store_id, command, idempotency_key, wait)
         if not isinstance(found, Job):
             return found
-        if found.status is not JobStatus.SUCCEEDED:
-            return pending_or_failed(found)
         result = found.result or {}
         return CreateFulfillmentSuccess(
             operation=WriteOperation.of(found),
@@ -246,11 +241,9 @@ class OrderMutations:
             input.reason,
             input.notify,
         )
-        found = await submit(info, gid.store_id, command, idempotency_key, wait)
+        found = await submit_succeeded(info, gid.store_id, command, idempotency_key, wait)
         if not isinstance(found, Job):
             return found
-        if found.status is not JobStatus.SUCCEEDED:
-            return pending_or_failed(found)
         result = found.result or {}
         amount = result.get("amount")
         return CreateRefundSuccess(

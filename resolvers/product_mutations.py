@@ -7,7 +7,7 @@ from typing import Annotated
 
 import strawberry
 
-from gateway.writes.model import Job, JobStatus
+from gateway.writes.model import Job
 from platforms.errors import InvalidInputError
 from platforms.ids import Kind, decode_id, encode_id
 from platforms.writes import UpdateVariantPrice
@@ -17,8 +17,7 @@ from resolvers.write_operations import (
     WriteFailed,
     WriteOperation,
     WriteQueued,
-    pending_or_failed,
-    submit,
+    submit_succeeded,
 )
 
 
@@ -91,11 +90,9 @@ class ProductMutations:
             price=_amount(input.price, "price"),
             compare_at_price=compare,
         )
-        found = await submit(info, gid.store_id, command, idempotency_key, wait)
+        found = await submit_succeeded(info, gid.store_id, command, idempotency_key, wait)
         if not isinstance(found, Job):
             return found
-        if found.status is not JobStatus.SUCCEEDED:
-            return pending_or_failed(found)
         result = found.result or {}
         return UpdateVariantPriceSuccess(
             operation=WriteOperation.of(found),

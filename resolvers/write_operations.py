@@ -145,6 +145,25 @@ async def submit(
     return await queue.wait(job.id, WAIT_SECONDS) if wait else job
 
 
+NotDone = IdempotencyKeyReused | UnsupportedOnPlatform | WriteQueued | WriteFailed
+
+
+async def submit_succeeded(
+    info: strawberry.Info,
+    store_id: str,
+    command: WriteCommand,
+    idempotency_key: str | None,
+    wait: bool,
+) -> Job | NotDone:
+    """`submit`, then the succeeded job, or the result to return as is (refused/queued/failed)."""
+    found = await submit(info, store_id, command, idempotency_key, wait)
+    if not isinstance(found, Job):
+        return found
+    if found.status is not JobStatus.SUCCEEDED:
+        return pending_or_failed(found)
+    return found
+
+
 def pending_or_failed(job: Job) -> WriteQueued | WriteFailed | UnsupportedOnPlatform:
     """The result for a job that has not succeeded."""
     if job.status is not JobStatus.QUARANTINED:
