@@ -159,6 +159,11 @@ class GatewayProcess:
         """Peak resident memory since the last reset, summed over server and workers."""
         return sum(_vm_hwm_kib(pid) for pid in self.pids()) / 1024
 
+    def cpu_seconds(self) -> float:
+        """User + system CPU time used so far, summed over server and workers: per-query
+        CPU is steadier than latency on a shared machine (waiting for a core costs none)."""
+        return sum(_cpu_seconds(pid) for pid in self.pids())
+
 
 def _children(pid: int) -> list[int]:
     found: list[int] = []
@@ -181,6 +186,15 @@ def _vm_hwm_kib(pid: int) -> int:
         return 0
     found = re.search(r"^VmHWM:\s+(\d+) kB", status, re.MULTILINE)
     return int(found.group(1)) if found else 0
+
+
+def _cpu_seconds(pid: int) -> float:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return 0.0
+    fields = stat.rsplit(")", 1)[1].split()  # after "(comm)", which may hold spaces
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
 
 
 def _write(path: Path, text: str) -> Path:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -106,10 +107,17 @@ async def overhead(
         op = graphql_op(session, gw.url + "/graphql", row.document, row.variables)
         for level in levels:
             await upstream.reset(row.store_ids)
+            cpu = gw.cpu_seconds()
             result = await drive(op, level, budget)
+            cpu = gw.cpu_seconds() - cpu
             calls = sum((await upstream.calls(row.store_ids)).values())
             done = result.requests + budget.warmup
-            cell = {"row": row.label, **result.as_dict(), "calls_per_query": calls / done}
+            cell = {
+                "row": row.label,
+                **result.as_dict(),
+                "calls_per_query": calls / done,
+                "cpu_ms_per_query": round(cpu * 1000 / done, 2),
+            }
             run.cells.append(cell)
     run.peak_rss_mib = gw.peak_rss_mib()
     return run
@@ -124,6 +132,9 @@ async def floor(
     async with clients(read) as direct:
         for row in rows:
             for level in levels:
+                cpu = time.process_time()  # this process: the direct calls and the driver
                 result = await drive(direct.op_for(row), level, budget)
-                out.append({"row": row.label, **result.as_dict()})
+                cpu = time.process_time() - cpu
+                per_query = round(cpu * 1000 / (result.requests + budget.warmup), 2)
+                out.append({"row": row.label, **result.as_dict(), "cpu_ms_per_query": per_query})
     return out

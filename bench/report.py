@@ -74,6 +74,9 @@ def overhead_table(runs: list[dict[str, Any]], floor: list[dict[str, Any]]) -> s
                     base.get("throughput_rps"),
                     _ratio(cell["p50_ms"], base.get("p50_ms")),
                     _ratio(base.get("throughput_rps"), cell["throughput_rps"]),
+                    cell.get("cpu_ms_per_query"),
+                    base.get("cpu_ms_per_query"),
+                    _ratio(cell.get("cpu_ms_per_query"), base.get("cpu_ms_per_query")),
                     round(cell["calls_per_query"], 2),
                     cell["errors"],
                 ]
@@ -90,6 +93,9 @@ def overhead_table(runs: list[dict[str, Any]], floor: list[dict[str, Any]]) -> s
         "floor req/s",
         "p50 ratio",
         "req/s ratio (floor/gw)",
+        "CPU ms/query",
+        "floor CPU ms/query",
+        "CPU ratio",
         "calls/query",
         "errors",
     ]

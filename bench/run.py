@@ -36,6 +36,10 @@ dependency order the API forces (HTTP, JSON and canonical mapping, no GraphQL): 
 live-read gateway cannot beat without caching. *Cold* = product and location caches off;
 *warm* = both on (TTL 300 s). Latencies are per request at fixed concurrency; p99 over the
 cell's requests. All processes share this machine's cores, so throughput is a lower bound.
+*CPU ms/query* is the gateway processes' user+system CPU time over the cell (warm-up
+included) per request, and for the floor this harness process's: it barely moves when the
+machine is busy, so it is the column to compare between runs; the *CPU ratio* is the work
+GraphQL adds on top of the calls a query needs.
 Scenarios run one after another, each time-boxed (a stalled peer is stopped and recorded;
 a table-2 setup that would start after the reads' box is listed as skipped)."""
 

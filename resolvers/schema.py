@@ -8,12 +8,13 @@ from collections.abc import Callable, Iterator
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import (
-    MaxAliasesLimiter,
+    AddValidationRules,
     ParserCache,
-    QueryDepthLimiter,
     SchemaExtension,
     ValidationCache,
 )
+from strawberry.extensions.max_aliases import create_validator as max_aliases_rule
+from strawberry.extensions.query_depth_limiter import create_validator as max_depth_rule
 
 from platforms.errors import CartgraphError
 from platforms.ids import Kind, decode_id
@@ -86,12 +87,15 @@ def build_schema(max_depth: int = 12) -> strawberry.federation.Schema:
     """The federation-ready schema with parser/validation caches and abuse limits."""
     # factories: a fresh extension per request; strawberry keeps the parse/validation
     # LRU caches at module level (keyed by maxsize), so they persist across requests.
+    # The limit rules are built once: QueryDepthLimiter/MaxAliasesLimiter make a new rule
+    # class per instance, which changes the validation cache's key on every request and
+    # silently turns the cache off (the profile showed every request re-validated).
+    limits = [max_depth_rule(max_depth, None), max_aliases_rule(50)]
     extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
         ErrorShaping,
         lambda: ParserCache(maxsize=512),
         lambda: ValidationCache(maxsize=512),
-        lambda: QueryDepthLimiter(max_depth=max_depth),
-        lambda: MaxAliasesLimiter(max_alias_count=50),
+        lambda: AddValidationRules(limits),
     ]
     return strawberry.federation.Schema(
         query=Query,
