@@ -6,7 +6,7 @@ import logging
 from collections.abc import Callable, Iterator
 
 import strawberry
-from graphql import GraphQLError
+from graphql import ASTValidationRule, GraphQLError
 from strawberry.extensions import (
     AddValidationRules,
     ParserCache,
@@ -90,7 +90,7 @@ def build_schema(max_depth: int = 12) -> strawberry.federation.Schema:
     # The limit rules are built once: QueryDepthLimiter/MaxAliasesLimiter make a new rule
     # class per instance, which changes the validation cache's key on every request and
     # silently turns the cache off (the profile showed every request re-validated).
-    limits = [max_depth_rule(max_depth, None), max_aliases_rule(50)]
+    limits: list[type[ASTValidationRule]] = [max_depth_rule(max_depth, None), max_aliases_rule(50)]
     extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
         ErrorShaping,
         lambda: ParserCache(maxsize=512),
