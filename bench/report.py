@@ -16,7 +16,9 @@ EVENTS_METHOD = """One gateway (1 worker, durable SQLite event log) receives the
 delivered* is the subscriber's receive time minus the event's `recordedAt` (stamped when the
 gateway processes the durably stored receipt); *placed -> delivered* starts before the
 sandbox call. Same machine, same wall clock. The first order at each count only proves every
-subscription live and is not timed."""
+subscription live and is not timed. *Gateway CPU ms per event* is the gateway process's user +
+system CPU time over the timed orders divided by their count (receipt, log append and every
+subscriber's delivery): unlike latency it does not grow while another process holds a core."""
 WRITES_METHOD = """`adjustInventory(wait: false)` mutations (16 in flight from the harness) against
 the sandboxes (limits lifted), the gateway serving with a data dir (durable SQLite queue);
 *jobs/s* is jobs / seconds from the first mutation until `writeOperations(status:
@@ -158,6 +160,7 @@ def events_table(rows: list[dict[str, Any]]) -> str:
             "p99 ms",
             "order placed -> delivered p50 ms",
             "p99 ms",
+            "gateway CPU ms per event",
             "errors",
             "peak RSS MiB",
             "complete",
@@ -171,6 +174,7 @@ def events_table(rows: list[dict[str, Any]]) -> str:
                 r.get("ingest_p99_ms"),
                 r.get("e2e_p50_ms"),
                 r.get("e2e_p99_ms"),
+                r.get("cpu_ms_per_event"),
                 r.get("errors"),
                 r.get("peak_rss_mib"),
                 "yes" if r.get("complete") else f"no: {r.get('note', 'event wait timed out')}",

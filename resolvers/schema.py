@@ -25,7 +25,7 @@ from resolvers.mutations import Mutation
 from resolvers.orders import Order, OrderQueries, order_by_id
 from resolvers.products import Product, ProductQueries, Variant, product_by_id, variant_by_id
 from resolvers.stores import StoreQueries
-from resolvers.subscriptions import EventQueries, Subscription
+from resolvers.subscriptions import EventQueries, PerEventExecutionContext, Subscription
 from resolvers.write_operations import WriteOperationQueries
 
 log = logging.getLogger("cartgraph.graphql")
@@ -104,4 +104,5 @@ def build_schema(max_depth: int = 12) -> strawberry.federation.Schema:
         types=[Order, Product, Variant, Customer],
         federation_version="2.11",
         extensions=extensions,
+        execution_context_class=PerEventExecutionContext,  # no memo leak per event
     )
