@@ -68,6 +68,15 @@ class CallContext:
     operation: str
     external_id: str | None = None
 
+    def where(self) -> dict[str, Any]:
+        """The context as an error's keyword arguments (store, platform, operation, id)."""
+        return {
+            "store_id": self.store_id,
+            "platform": self.platform,
+            "operation": self.operation,
+            "external_id": self.external_id,
+        }
+
 
 class Authenticator(Protocol):
     """Adds credentials to a request (headers, query signature, ...)."""
@@ -236,10 +245,10 @@ class HttpTransport:
                 body = await raw.read()
                 response = Response(raw.status, raw.headers, body, signed.url)
         except TimeoutError as exc:
-            raise UpstreamTimeoutError(f"{ctx.operation} timed out", **_error_kwargs(ctx)) from exc
+            raise UpstreamTimeoutError(f"{ctx.operation} timed out", **ctx.where()) from exc
         except aiohttp.ClientError as exc:
             raise UpstreamConnectionError(
-                f"{ctx.operation} failed: {type(exc).__name__}", **_error_kwargs(ctx)
+                f"{ctx.operation} failed: {type(exc).__name__}", **ctx.where()
             ) from exc
         if self.usage_observer is not None and self.bucket is not None:
             self.usage_observer.observe(response, self.bucket)
@@ -256,24 +265,8 @@ class HttpTransport:
         return response
 
 
-def _error_kwargs(ctx: CallContext) -> dict[str, Any]:
-    return {
-        "store_id": ctx.store_id,
-        "platform": ctx.platform,
-        "operation": ctx.operation,
-        "external_id": ctx.external_id,
-    }
-
-
 def _log_extra(ctx: CallContext, attempt: int, **more: Any) -> dict[str, Any]:
-    return {
-        "store_id": ctx.store_id,
-        "platform": ctx.platform,
-        "operation": ctx.operation,
-        "external_id": ctx.external_id,
-        "attempt": attempt,
-        **more,
-    }
+    return {**ctx.where(), "attempt": attempt, **more}
 
 
 def parse_retry_after(headers: Mapping[str, str]) -> float | None:

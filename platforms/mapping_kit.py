@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from pydantic import ValidationError
@@ -29,6 +30,17 @@ def payload_id(payload: Any) -> str | None:
         if isinstance(value, int | str) and not isinstance(value, bool) and str(value):
             return str(value)
     return None
+
+
+def utc_datetime(text: str) -> datetime | None:
+    """An aware UTC datetime from ISO 8601 text, none if unparseable; no offset means UTC."""
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        return parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -17,6 +17,10 @@ from platforms.sandbox_kit import CONTROL_PREFIX
 
 # Headers for one delivery: (topic, raw body, delivery id, secret) -> headers.
 HeaderBuilder = Callable[[str, bytes, str, str], Mapping[str, str]]
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+# A storefront change: (order id, action) -> the changed order, None when there is no such order.
+OrderChange = Callable[[int, str], Mapping[str, Any] | None]
+ORDER_ACTIONS = ("update", "cancel", "fulfill", "refund", "partial_refund")
 RETRY_DELAYS = (0.25, 0.5, 1.0, 2.0, 2.0, 2.0, 2.0, 2.0)  # then the delivery is given up
 
 
@@ -177,6 +181,34 @@ async def read_json(request: web.Request) -> dict[str, Any] | web.Response:
     if not isinstance(body, dict):
         return web.json_response({"error": "body must be a JSON object"}, status=400)
     return body
+
+
+def order_change_route(
+    change: OrderChange,
+    *,
+    not_found: Mapping[str, Any],
+    actions: Collection[str] = ORDER_ACTIONS,
+    error_key: str = "error",
+    wrap: str | None = None,
+) -> Handler:
+    """`POST /_sandbox/orders/{id}` `{"action": …}` (default "update"): apply `change` and
+    answer the order (as `{wrap: order}` when given); an unknown action is a 400 naming
+    `actions` under `error_key`, an unknown order a 404 with `not_found`."""
+
+    async def route(request: web.Request) -> web.StreamResponse:
+        body = await read_json(request)
+        if isinstance(body, web.Response):
+            return body
+        action = str(body.get("action", "update"))
+        if action not in actions:
+            message = f"action must be one of {actions}"
+            return web.json_response({error_key: message}, status=400)
+        order = change(int(request.match_info["id"]), action)
+        if order is None:
+            return web.json_response(not_found, status=404)
+        return web.json_response({wrap: order} if wrap else order)
+
+    return route
 
 
 def add_sender_routes(

@@ -7,11 +7,21 @@ from typing import Any
 import orjson
 
 from platforms.canonical import Entity, Fulfillment, Refund
+from platforms.writes import WriteOutcome
 
 
 def as_json(model: Entity) -> dict[str, Any]:
     """A canonical object as plain JSON for the durable outcome (the raw payload left out)."""
     return model.model_dump(mode="json", exclude={"raw"})
+
+
+def stock_outcome(
+    item_id: str, location_id: str, available: Any, request_id: str | None = None
+) -> WriteOutcome:
+    """The outcome of a stock write: the item's level at the location afterwards."""
+    level = None if available is None else int(available)
+    data = {"inventory_item_id": item_id, "location_id": location_id, "available": level}
+    return WriteOutcome(data, request_id)
 
 
 def fulfillment_of(data: Any) -> Fulfillment | None:

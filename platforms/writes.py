@@ -187,6 +187,7 @@ COMMANDS: dict[str, type[WriteCommand]] = {
         CreateRefund,
     )
 }
+WRITE_KINDS = frozenset(COMMANDS)
 
 
 def command_from_payload(kind: str, payload: Mapping[str, Any]) -> WriteCommand:

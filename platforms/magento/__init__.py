@@ -6,8 +6,9 @@ from typing import TYPE_CHECKING, Any
 
 from platforms.adapter import PlatformSpec
 from platforms.canonical import Platform
-from platforms.magento.client import DEFAULT_RATE_LIMIT, MagentoClient
+from platforms.magento.client import MagentoClient
 from platforms.magento.map_people import refund_marker
+from platforms.magento.rest import DEFAULT_RATE_LIMIT
 from platforms.magento.writes import create_writer
 
 if TYPE_CHECKING:

@@ -2,25 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
-from typing import Any
-from urllib.parse import quote
 
-import aiohttp
-
-from platforms.adapter import (
-    OrderQuery,
-    Page,
-    ProductQuery,
-    RateLimitSettings,
-    StoreConnection,
-    VariantBatch,
-    VariantKey,
-)
+from platforms.adapter import OrderQuery, Page, ProductQuery, VariantBatch, VariantKey
 from platforms.canonical import InventoryLevel, Location, Order, OrderStatus, Product
-from platforms.errors import ConfigError, NotFoundError, PayloadError
-from platforms.http import CallContext, HttpTransport, Request, RetryPolicy
-from platforms.magento.auth import BearerAuthenticator
+from platforms.client_kit import numeric_ids
+from platforms.errors import NotFoundError, PayloadError
 from platforms.magento.catalog import (
     assemble_products,
     assemble_variant_batch,
@@ -28,9 +16,8 @@ from platforms.magento.catalog import (
     is_hidden_child,
     missing_children,
 )
-from platforms.magento.classifier import MagentoErrorClassifier
 from platforms.magento.client_people import MagentoPeopleReads
-from platforms.magento.convert import as_dict, as_list, format_time, to_int
+from platforms.magento.convert import format_time
 from platforms.magento.map_catalog import (
     child_ids,
     default_location,
@@ -39,20 +26,9 @@ from platforms.magento.map_catalog import (
     stock_levels,
 )
 from platforms.magento.map_orders import STATE_TO_STATUS, map_order
-from platforms.magento.search import MAX_PAGE_SIZE, PagePosition, SearchCriteria, chunks
-from platforms.mapping_kit import Found, MapSite
-from platforms.ratelimit import LeakyBucket
-
-# Magento has no general REST rate limit; PHP-FPM workers are the bottleneck, so we
-# impose a modest bucket of our own rather than saturate a merchant's server.
-DEFAULT_RATE_LIMIT = RateLimitSettings(capacity=20, leak_per_second=10)
-
-Payload = dict[str, Any]
-
-
-def _numeric(ids: Sequence[str]) -> list[str]:
-    """Distinct ids that can be Magento entity ids; others cannot exist, so need no call."""
-    return list(dict.fromkeys(i for i in ids if i.isascii() and i.isdigit()))
+from platforms.magento.rest import Payload
+from platforms.magento.search import MAX_PAGE_SIZE, PagePosition, SearchCriteria
+from platforms.mapping_kit import Found
 
 
 class MagentoClient(MagentoPeopleReads):
@@ -65,89 +41,22 @@ class MagentoClient(MagentoPeopleReads):
 
     max_page_size = MAX_PAGE_SIZE
 
-    def __init__(
-        self,
-        connection: StoreConnection,
-        *,
-        session: aiohttp.ClientSession | None = None,
-        retry: RetryPolicy | None = None,
-    ) -> None:
-        token = connection.credentials.get("access_token")
-        if not token:
-            raise ConfigError(f"Magento store {connection.store_id!r} needs 'access_token'")
-        self.connection = connection
-        self.store_code = connection.options.get("store_code", "default")
-        auth = BearerAuthenticator(token)
-        self._transport = HttpTransport(
-            connection,
-            authenticator=auth,
-            classifier=MagentoErrorClassifier(auth.redact),
-            bucket=LeakyBucket(connection.rate_limit or DEFAULT_RATE_LIMIT),
-            retry=retry,
-            session=session,
-        )
-        self._base = f"{connection.base_url.rstrip('/')}/rest/{quote(self.store_code, safe='')}/V1"
-        msi = connection.options.get("msi")
-        self._msi: bool | None = None if msi is None else msi.lower() in ("1", "true", "yes")
-
     def __repr__(self) -> str:
         return (
             f"MagentoClient(store_id={self.connection.store_id!r}, store_code={self.store_code!r})"
         )
 
-    @property
-    def upstream_calls(self) -> int:
-        """HTTP requests this client has sent (retries included)."""
-        return self._transport.calls
+    @functools.cached_property
+    def _msi(self) -> bool | None:
+        """Whether the store runs MSI: `options["msi"]` when given, else None (unknown) until
+        the first inventory call finds out and overwrites this with the answer."""
+        msi = self.connection.options.get("msi")
+        return None if msi is None else msi.lower() in ("1", "true", "yes")
 
     @property
     def inline_stock(self) -> bool:
         """True once the store is known to lack MSI: variants then carry their stock."""
         return self._msi is False
-
-    async def aclose(self) -> None:
-        """Release the HTTP session if this client created it."""
-        await self._transport.aclose()
-
-    def _site(self, operation: str) -> MapSite:
-        """Where payloads are mapped, for the PayloadErrors of a bad one."""
-        return MapSite(self.connection.store_id, "magento", operation)
-
-    # --- transport helpers -------------------------------------------------------------
-
-    async def _get(
-        self, path: str, params: dict[str, str], operation: str, external_id: str | None = None
-    ) -> Any:
-        ctx = CallContext(self.connection.store_id, "magento", operation, external_id)
-        request = Request("GET", f"{self._base}/{path}", params=params)
-        return (await self._transport.request(request, ctx)).json()
-
-    async def _search(
-        self, path: str, criteria: SearchCriteria, operation: str
-    ) -> tuple[list[Payload], int]:
-        """One searchCriteria call: (items, total_count)."""
-        body = as_dict(await self._get(path, criteria.params(), operation))
-        items = [as_dict(item) for item in as_list(body.get("items")) if as_dict(item)]
-        return items, to_int(body.get("total_count"), len(items))
-
-    async def _search_in(
-        self, path: str, field: str, values: Sequence[str], operation: str
-    ) -> list[Payload]:
-        """Every row whose `field` is in `values`: one call per 300 values, plus one per
-        further page only when a value has several rows (source items)."""
-        rows: list[Payload] = []
-        for chunk in chunks(values):
-            position: PagePosition | None = PagePosition(1, MAX_PAGE_SIZE)
-            while position is not None:
-                criteria = SearchCriteria().where_in(field, chunk)
-                items, total = await self._search(
-                    path, criteria.page(position.page, position.size), operation
-                )
-                if position.is_past_end(total):
-                    break
-                rows.extend(items)
-                position = position.next(total)
-        return rows
 
     # --- orders ----------------------------------------------------------------------
 
@@ -180,7 +89,7 @@ class MagentoClient(MagentoPeopleReads):
     async def get_orders(self, ids: Sequence[str]) -> Mapping[str, Order]:
         """Orders by entity_id: one `orders` search (entity_id in ...) per 300 ids;
         0 calls when no id is numeric. Unknown ids are absent."""
-        wanted = _numeric(ids)
+        wanted = numeric_ids(ids)
         rows = await self._search_in("orders", "entity_id", wanted, "get_orders")
         mapped = self._site("get_orders").each(self._order, rows)
         return Found.keyed(*mapped, lambda o: o.external_id, wanted)
@@ -214,7 +123,7 @@ class MagentoClient(MagentoPeopleReads):
         """Products by entity_id: one `products` search (entity_id in ...) per 300 ids,
         plus one search for configurable children when any product is configurable
         (Magento's product payload lists child ids only). Unknown ids are absent."""
-        wanted = _numeric(ids)
+        wanted = numeric_ids(ids)
         rows = await self._search_in("products", "entity_id", wanted, "get_products")
         parents = [row for row in rows if str(row.get("id")) in wanted]
         mapped = await self._products_with_children(parents, "get_products")
@@ -246,7 +155,7 @@ class MagentoClient(MagentoPeopleReads):
         to be a configurable's child (not visible individually) costs one search listing
         the configurables, ceil(configurables/300) calls, to find its parent.
         """
-        wanted = _numeric(
+        wanted = numeric_ids(
             [k.external_id for k in keys] + [k.product_external_id or "" for k in keys]
         )
         known = by_id(await self._search_in("products", "entity_id", wanted, "get_variants"))
@@ -368,18 +277,6 @@ class MagentoClient(MagentoPeopleReads):
                 self._msi = True
                 return [map_source(row, self.connection.store_id) for row in rows]
         return [default_location(self.connection.store_id)]
-
-    async def _all_pages(self, path: str, operation: str) -> list[Payload]:
-        rows: list[Payload] = []
-        position: PagePosition | None = PagePosition(1, MAX_PAGE_SIZE)
-        while position is not None:
-            criteria = SearchCriteria().page(position.page, position.size)
-            items, total = await self._search(path, criteria, operation)
-            if position.is_past_end(total):
-                break
-            rows.extend(items)
-            position = position.next(total)
-        return rows
 
 
 def _state_filter(status: OrderStatus) -> tuple[str, str, str]:

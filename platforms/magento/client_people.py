@@ -1,57 +1,35 @@
-"""Magento reads of customers, shipments and credit memos, mixed into MagentoClient."""
+"""Magento reads of customers, shipments and credit memos: the base MagentoClient builds on."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from platforms.adapter import CustomerQuery, Page
 from platforms.canonical import Customer, Fulfillment, Order, Refund
+from platforms.client_kit import numeric_ids
 from platforms.errors import PayloadError
 from platforms.magento.convert import format_time
 from platforms.magento.map_people import map_creditmemo, map_customer, map_shipment
+from platforms.magento.rest import MagentoRest, Payload
 from platforms.magento.search import PagePosition, SearchCriteria
 from platforms.mapping_kit import Found, MapSite
 
-if TYPE_CHECKING:
-    from platforms.adapter import StoreConnection
 
-Payload = dict[str, Any]
-
-
-def _numeric(ids: Sequence[str]) -> list[str]:
-    return list(dict.fromkeys(i for i in ids if i.isascii() and i.isdigit()))
-
-
-class MagentoPeopleReads:
+class MagentoPeopleReads(MagentoRest):
     """`customers/search`, `shipments` and `creditmemos`, each a searchCriteria `in` filter:
     one call per 300 ids (more only when one order has over 300 shipments or memos)."""
-
-    if TYPE_CHECKING:
-        connection: StoreConnection
-
-        async def _search(
-            self, path: str, criteria: SearchCriteria, operation: str
-        ) -> tuple[list[Payload], int]: ...
-        async def _search_in(
-            self, path: str, field: str, values: Sequence[str], operation: str
-        ) -> list[Payload]: ...
-        def _site(self, operation: str) -> MapSite: ...
-
-    @property
-    def _currency_default(self) -> str:
-        return self.connection.currency_code
 
     # --- customers --------------------------------------------------------------------
 
     def _customer(self, payload: Payload) -> Customer:
         return map_customer(
-            payload, store_id=self.connection.store_id, default_currency=self._currency_default
+            payload, store_id=self.connection.store_id, default_currency=self._currency
         )
 
     async def get_customers(self, ids: Sequence[str]) -> Mapping[str, Customer]:
         """Customers by id: `customers/search` with `entity_id in (…)`, 1 call per 300 ids."""
-        wanted = _numeric(ids)
+        wanted = numeric_ids(ids)
         rows = await self._search_in("customers/search", "entity_id", wanted, "get_customers")
         mapped = self._site("get_customers").each(self._customer, rows)
         return Found.keyed(*mapped, lambda c: c.external_id, wanted)
@@ -90,7 +68,7 @@ class MagentoPeopleReads:
 
     async def get_fulfillments(self, order_ids: Sequence[str]) -> Mapping[str, list[Fulfillment]]:
         """`shipments` with `order_id in (…)` (tracks included): 1 call per 300 orders."""
-        wanted = _numeric(order_ids)
+        wanted = numeric_ids(order_ids)
         rows = await self._search_in("shipments", "order_id", wanted, "get_fulfillments")
         store = self.connection.store_id
         return _per_order(
@@ -102,9 +80,9 @@ class MagentoPeopleReads:
 
     async def get_refunds(self, order_ids: Sequence[str]) -> Mapping[str, list[Refund]]:
         """`creditmemos` with `order_id in (…)`: 1 call per 300 orders."""
-        wanted = _numeric(order_ids)
+        wanted = numeric_ids(order_ids)
         rows = await self._search_in("creditmemos", "order_id", wanted, "get_refunds")
-        store, currency = self.connection.store_id, self._currency_default
+        store, currency = self.connection.store_id, self._currency
         return _per_order(
             order_ids,
             rows,

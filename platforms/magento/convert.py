@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from platforms.canonical import Address, CustomField, Money
 from platforms.errors import PayloadError
+from platforms.mapping_kit import utc_datetime
 
 MAGENTO_TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 
@@ -72,15 +73,8 @@ def parse_time(value: Any) -> datetime | None:
     """Aware UTC datetime from Magento's "YYYY-MM-DD HH:MM:SS" (UTC) or ISO 8601; else None."""
     if not isinstance(value, str) or not value.strip():
         return None
-    text = value.strip().replace("T", " ").replace("Z", "+00:00")
-    try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        return None
     # Magento stores and returns UTC without an offset.
-    if parsed.tzinfo is None:
-        return parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    return utc_datetime(value.strip().replace("T", " ").replace("Z", "+00:00"))
 
 
 def require_time(payload: Mapping[str, Any], field: str, what: str) -> datetime:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from platforms.errors import InvalidInputError
@@ -116,9 +116,3 @@ class PagePosition:
         if self.page * self.size >= total_count:
             return None
         return PagePosition(self.page + 1, self.size)
-
-
-def chunks(values: Sequence[str], size: int = MAX_PAGE_SIZE) -> Iterator[list[str]]:
-    """Split ids into `in` lists that fit in one page each."""
-    for start in range(0, len(values), size):
-        yield list(values[start : start + size])

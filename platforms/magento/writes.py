@@ -12,18 +12,18 @@ from urllib.parse import quote
 
 from platforms.canonical import Platform
 from platforms.errors import NotFoundError, UnsupportedOnPlatformError, UpstreamValidationError
-from platforms.http import CallContext, Request
 from platforms.magento.client import MagentoClient
 from platforms.magento.map_catalog import DEFAULT_SOURCE_CODE
 from platforms.magento.search import SearchCriteria
 from platforms.magento.writes_orders import MagentoOrderWrites
+from platforms.write_results import stock_outcome
+from platforms.writer_kit import RestWriter, writer_factory
 from platforms.writes import (
     AdjustInventory,
     CancelOrder,
     Checkpoint,
     CreateFulfillment,
     CreateRefund,
-    OutcomeUnknownError,
     SetInventory,
     UpdateVariantPrice,
     WriteCommand,
@@ -33,41 +33,16 @@ from platforms.writes import (
 CANCELED = "canceled"
 
 
-class MagentoWriter:
+class MagentoWriter(RestWriter[MagentoClient]):
     """`PlatformWriter` for one Magento store, on its client's transport."""
 
-    supported = frozenset(
-        {
-            AdjustInventory.kind,
-            SetInventory.kind,
-            UpdateVariantPrice.kind,
-            CancelOrder.kind,
-            CreateFulfillment.kind,
-            CreateRefund.kind,
-        }
-    )
+    platform = Platform.MAGENTO
 
     def __init__(self, client: MagentoClient) -> None:
-        self.client = client
+        super().__init__(client, client.transport, client._base)
         self.orders = MagentoOrderWrites(self)
 
     # --- plumbing (shared with writes_orders) ------------------------------------------
-
-    def ctx(self, operation: str, external_id: str | None = None) -> CallContext:
-        """Call context naming this store."""
-        return CallContext(
-            self.client.connection.store_id, Platform.MAGENTO.value, operation, external_id
-        )
-
-    async def read(self, path: str, params: dict[str, str], ctx: CallContext) -> Any:
-        """A GET with the transport's retries (reads are safe to repeat)."""
-        request = Request("GET", f"{self.client._base}/{path}", params=params)
-        return (await self.client._transport.request(request, ctx)).json()
-
-    async def send(self, method: str, path: str, body: Any, ctx: CallContext) -> Any:
-        """One write request, no transport retry: the queue owns retries of writes."""
-        request = Request(method, f"{self.client._base}/{path}", json=body)
-        return (await self.client._transport.send_once(request, ctx)).json()
 
     async def _sku(self, variant_id: str) -> str:
         ctx = self.ctx("get_variant", variant_id)
@@ -163,16 +138,9 @@ class MagentoWriter:
             return None
         sku, before = str(checkpoint["sku"]), checkpoint.get("before")
         now = await self._quantity(sku, command.location_id)
-        if before is not None and now == before + command.delta:
-            return _level(sku, command.location_id, now)
-        if now == before:
+        if not self.adjust_applied(command, sku, before, now):
             return None
-        raise OutcomeUnknownError(
-            f"Quantity of {sku} at source {command.location_id} is {now}: neither {before} "
-            "(before) nor the adjusted value; a person must decide",
-            store_id=self.client.connection.store_id,
-            platform=Platform.MAGENTO.value,
-        )
+        return stock_outcome(sku, command.location_id, now)
 
     async def _stock(
         self, command: AdjustInventory | SetInventory, checkpoint: Checkpoint
@@ -187,7 +155,7 @@ class MagentoWriter:
             path = f"products/{quote(sku, safe='')}/stockItems/{checkpoint['stock_item_id']}"
             stock = {"qty": target, "is_in_stock": target > 0}
             await self.send("PUT", path, {"stockItem": stock}, ctx)
-            return _level(sku, command.location_id, target)
+            return stock_outcome(sku, command.location_id, target)
         item = {
             "sku": sku,
             "source_code": command.location_id,
@@ -196,7 +164,7 @@ class MagentoWriter:
         }
         ctx = self.ctx("save_source_items", sku)
         await self.send("POST", "inventory/source-items", {"sourceItems": [item]}, ctx)
-        return _level(sku, command.location_id, target)
+        return stock_outcome(sku, command.location_id, target)
 
     async def _cancel(self, command: CancelOrder) -> WriteOutcome:
         ctx = self.ctx("cancel_order", command.order_id)
@@ -226,13 +194,4 @@ def _iso(value: Any) -> str | None:
     return f"{str(value).replace(' ', 'T')}+00:00" if value else None
 
 
-def _level(sku: str, source: str, quantity: float | None) -> WriteOutcome:
-    available = None if quantity is None else int(quantity)
-    return WriteOutcome({"inventory_item_id": sku, "location_id": source, "available": available})
-
-
-def create_writer(client: Any) -> MagentoWriter:
-    """The spec's writer factory: a writer on the store's one client."""
-    if not isinstance(client, MagentoClient):
-        raise TypeError("a Magento writer needs a MagentoClient")
-    return MagentoWriter(client)
+create_writer = writer_factory(MagentoWriter, MagentoClient)

@@ -8,8 +8,9 @@ import aiohttp
 
 from platforms.adapter import PlatformSpec, StoreConnection
 from platforms.canonical import Platform
-from platforms.shopify.client import DEFAULT_API_VERSION, DEFAULT_RATE_LIMIT, ShopifyClient
+from platforms.shopify.client import ShopifyClient
 from platforms.shopify.mapping_people import refund_marker
+from platforms.shopify.rest import DEFAULT_API_VERSION, DEFAULT_RATE_LIMIT
 from platforms.shopify.webhooks import ShopifyWebhooks
 from platforms.shopify.writes import create_writer
 

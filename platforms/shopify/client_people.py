@@ -1,30 +1,24 @@
-"""Shopify reads of customers, fulfillments and refunds, mixed into ShopifyClient."""
+"""Shopify reads of customers, fulfillments and refunds: the base ShopifyClient builds on."""
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from platforms.adapter import CustomerQuery, Page
 from platforms.canonical import Customer, Fulfillment, Order, Refund
+from platforms.client_kit import numeric_ids
 from platforms.errors import PayloadError
 from platforms.mapping_kit import Found, partition
 from platforms.shopify.mapping_people import map_customer, map_fulfillment, map_refund
+from platforms.shopify.rest import ShopifyRest
 
 if TYPE_CHECKING:
-    from platforms.adapter import StoreConnection
-    from platforms.http import CallContext, Response
-    from platforms.shopify.pagination import LinkPaginator
+    from platforms.http import CallContext
 
 T = TypeVar("T")
-K = TypeVar("K")
-IDS_PER_REQUEST = 250  # `ids=` returns one page of at most 250 objects
-
-
-def _chunks(ids: Sequence[str], size: int) -> list[list[str]]:
-    return [list(ids[i : i + size]) for i in range(0, len(ids), size)]
 
 
 def _iso(moment: datetime) -> str:
@@ -32,64 +26,18 @@ def _iso(moment: datetime) -> str:
     return aware.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _numeric(ids: Sequence[str]) -> list[str]:
-    return list(dict.fromkeys(i for i in ids if i.isascii() and i.isdigit()))
-
-
-class ShopifyPeopleReads:
+class ShopifyPeopleReads(ShopifyRest):
     """Customers (`customers.json`, `customers/search.json`) and the fulfillments and refunds
     Shopify embeds in the REST order payload."""
-
-    if TYPE_CHECKING:
-        connection: StoreConnection
-        paginator: LinkPaginator
-        _currency: str
-
-        def _ctx(self, operation: str, external_id: str | None = None) -> CallContext: ...
-        async def _get(
-            self, path: str, params: Mapping[str, str], ctx: CallContext
-        ) -> Response: ...
-        def _objects(
-            self, response: Response, key: str, ctx: CallContext
-        ) -> list[dict[str, Any]]: ...
-        def _map(
-            self, ctx: CallContext, mapper: Callable[..., T], payload: Any, **kw: Any
-        ) -> T: ...
-        def _map_each(
-            self,
-            ctx: CallContext,
-            mapper: Callable[..., T],
-            payloads: list[dict[str, Any]],
-            id_field: str = "id",
-            **kw: Any,
-        ) -> list[T | PayloadError]: ...
-        async def _page(
-            self,
-            path: str,
-            filters: Mapping[str, str],
-            cursor: str | None,
-            limit: int,
-            ctx: CallContext,
-        ) -> Response: ...
-        @staticmethod
-        async def _gather(
-            fetch: Callable[[K], Awaitable[list[T]]], parts: Sequence[K]
-        ) -> list[T]: ...
 
     # --- customers --------------------------------------------------------------------
 
     async def get_customers(self, ids: Sequence[str]) -> Mapping[str, Customer]:
         """Customers by id: ceil(n / 250) calls (`customers.json?ids=`), run concurrently."""
         ctx = self._ctx("get_customers")
-
-        async def chunk(part: list[str]) -> list[Customer | PayloadError]:
-            params = {"ids": ",".join(part), "limit": str(IDS_PER_REQUEST)}
-            response = await self._get("customers.json", params, ctx)
-            return self._customers(self._objects(response, "customers", ctx), ctx)
-
-        wanted = _numeric(ids)
-        found = await self._gather(chunk, _chunks(wanted, IDS_PER_REQUEST))
-        return Found.keyed(*partition(found), lambda c: c.external_id, wanted)
+        wanted = numeric_ids(ids)
+        rows = await self._by_ids("customers", wanted, ctx)
+        return Found.keyed(*partition(self._customers(rows, ctx)), lambda c: c.external_id, wanted)
 
     async def list_customers(
         self, query: CustomerQuery, *, cursor: str | None, limit: int
@@ -148,16 +96,10 @@ class ShopifyPeopleReads:
     async def _embedded(
         self, order_ids: Sequence[str], ctx: CallContext
     ) -> dict[str, dict[str, Any]]:
-        async def chunk(part: list[str]) -> list[dict[str, Any]]:
-            params = {
-                "ids": ",".join(part),
-                "status": "any",
-                "limit": str(IDS_PER_REQUEST),
-                "fields": "id,currency,fulfillments,refunds",
-            }
-            return self._objects(await self._get("orders.json", params, ctx), "orders", ctx)
-
-        rows = await self._gather(chunk, _chunks(_numeric(order_ids), IDS_PER_REQUEST))
+        fields = "id,currency,fulfillments,refunds"
+        rows = await self._by_ids(
+            "orders", numeric_ids(order_ids), ctx, status="any", fields=fields
+        )
         return {str(row.get("id")): row for row in rows}
 
     def _fulfillments(self, order: Mapping[str, Any], ctx: CallContext) -> list[Fulfillment]:

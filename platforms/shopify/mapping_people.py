@@ -17,7 +17,7 @@ from platforms.canonical import (
     RefundTransaction,
     ShipmentStatus,
 )
-from platforms.shopify.mapping import (
+from platforms.shopify.mapping_common import (
     _PLATFORM,
     _address,
     _build,

@@ -142,8 +142,7 @@ class ShopifyPeopleRoutes:
         return json_response({"customer": select_fields(found, request.query)})
 
     def _order(self, request: web.Request) -> Payload | None:
-        ident = int(request.match_info["id"])
-        return next((o for o in self.state.orders if o["id"] == ident), None)
+        return self.state.order(int(request.match_info["id"]))
 
     async def fulfillments(self, request: web.Request) -> web.Response:
         """GET orders/{id}/fulfillments.json."""

@@ -11,7 +11,13 @@ import orjson
 from aiohttp import web
 
 from platforms.sandbox_kit import CONTROL_PREFIX
-from platforms.sandbox_webhook_kit import SandboxClock, WebhookSender, add_sender_routes, read_json
+from platforms.sandbox_webhook_kit import (
+    SandboxClock,
+    WebhookSender,
+    add_sender_routes,
+    order_change_route,
+    read_json,
+)
 from platforms.shopify.sandbox_format import clone, gid, shop_ts
 from platforms.webhooks import sign_base64
 
@@ -19,7 +25,6 @@ if TYPE_CHECKING:
     from platforms.shopify.sandbox import ShopifySandbox
 
 API_VERSION = "2025-07"
-ACTIONS = ("update", "cancel", "fulfill", "refund", "partial_refund")
 
 
 class ShopifyWebhookEmitter:
@@ -44,7 +49,10 @@ class ShopifyWebhookEmitter:
         sandbox.writes.listeners.append(emitter._emit)  # writes through the API notify too
         add_sender_routes(sandbox.app, emitter.sender)
         sandbox.app.router.add_post(f"{CONTROL_PREFIX}/orders", emitter._create_route)
-        sandbox.app.router.add_post(rf"{CONTROL_PREFIX}/orders/{{id:\d+}}", emitter._change_route)
+        change = order_change_route(
+            emitter.change_order, not_found={"errors": "Not Found"}, wrap="order"
+        )
+        sandbox.app.router.add_post(rf"{CONTROL_PREFIX}/orders/{{id:\d+}}", change)
         return emitter
 
     def _headers(self, topic: str, body: bytes, delivery_id: str, secret: str) -> dict[str, str]:
@@ -101,7 +109,7 @@ class ShopifyWebhookEmitter:
 
     def change_order(self, ident: int, action: str) -> dict[str, Any] | None:
         """Apply an admin change and emit the topics Shopify sends for it."""
-        order = next((o for o in self.state.orders if o["id"] == ident), None)
+        order = self.state.order(ident)
         if order is None:
             return None
         stamp = shop_ts(self.clock.tick())
@@ -142,15 +150,3 @@ class ShopifyWebhookEmitter:
         if isinstance(body, web.Response):
             return body
         return web.json_response({"order": self.place_order(body.get("order"))}, status=201)
-
-    async def _change_route(self, request: web.Request) -> web.StreamResponse:
-        body = await read_json(request)
-        if isinstance(body, web.Response):
-            return body
-        action = str(body.get("action", "update"))
-        if action not in ACTIONS:
-            return web.json_response({"error": f"action must be one of {ACTIONS}"}, status=400)
-        order = self.change_order(int(request.match_info["id"]), action)
-        if order is None:
-            return web.json_response({"errors": "Not Found"}, status=404)
-        return web.json_response({"order": order})

@@ -172,8 +172,7 @@ class ShopifyWriteRoutes(ShopifyRefundRoutes):
     # --- orders -------------------------------------------------------------------------
 
     def _order(self, request: web.Request) -> Payload | None:
-        ident = int(request.match_info["id"])
-        return next((o for o in self.state.orders if o["id"] == ident), None)
+        return self.state.order(int(request.match_info["id"]))
 
     async def cancel(self, request: web.Request) -> web.Response:
         """POST orders/{id}/cancel.json {reason, restock}."""

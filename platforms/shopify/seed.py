@@ -89,6 +89,10 @@ class ShopifyState:
         """Every variant of every product, in product then position order."""
         return [v for p in self.products for v in p["variants"]]
 
+    def order(self, ident: int) -> Payload | None:
+        """The order with id `ident`, if the store has it."""
+        return next((o for o in self.orders if o["id"] == ident), None)
+
 
 def build_state(seed: int, orders: int, products: int, locations: int) -> ShopifyState:
     """Build the whole store from `seed`: same arguments, byte-identical JSON.

@@ -6,16 +6,17 @@ from typing import Any
 
 from platforms.canonical import Platform
 from platforms.errors import NotFoundError, PayloadError, UnsupportedOnPlatformError
-from platforms.http import CallContext, Request, Response
+from platforms.http import CallContext
 from platforms.shopify.client import ShopifyClient
 from platforms.shopify.writes_orders import ShopifyOrderWrites
+from platforms.write_results import stock_outcome
+from platforms.writer_kit import RestWriter, writer_factory
 from platforms.writes import (
     AdjustInventory,
     CancelOrder,
     Checkpoint,
     CreateFulfillment,
     CreateRefund,
-    OutcomeUnknownError,
     SetInventory,
     UpdateVariantPrice,
     WriteCommand,
@@ -23,44 +24,16 @@ from platforms.writes import (
 )
 
 
-class ShopifyWriter:
+class ShopifyWriter(RestWriter[ShopifyClient]):
     """`PlatformWriter` for one Shopify store, on its client's transport and rate bucket."""
 
-    supported = frozenset(
-        {
-            AdjustInventory.kind,
-            SetInventory.kind,
-            UpdateVariantPrice.kind,
-            CancelOrder.kind,
-            CreateFulfillment.kind,
-            CreateRefund.kind,
-        }
-    )
+    platform = Platform.SHOPIFY
 
     def __init__(self, client: ShopifyClient) -> None:
-        self.client = client
+        super().__init__(client, client.transport, client._base)
         self.orders = ShopifyOrderWrites(self)
 
     # --- plumbing (shared with writes_orders) ------------------------------------------
-
-    def ctx(self, operation: str, external_id: str | None = None) -> CallContext:
-        """Call context naming this store."""
-        store = self.client.connection.store_id
-        return CallContext(store, Platform.SHOPIFY.value, operation, external_id)
-
-    def url(self, path: str) -> str:
-        """Absolute URL of an Admin API path ("orders/1/cancel.json")."""
-        return self.client._base + path
-
-    async def read(self, path: str, params: dict[str, str], ctx: CallContext) -> Any:
-        """A GET with the transport's retries (reads are safe to repeat)."""
-        response = await self.client.transport.request(Request("GET", self.url(path), params), ctx)
-        return response.json()
-
-    async def send(self, method: str, path: str, body: Any, ctx: CallContext) -> Response:
-        """One write request, no transport retry: the queue owns retries of writes."""
-        request = Request(method, self.url(path), json=body)
-        return await self.client.transport.send_once(request, ctx)
 
     def field(self, body: Any, key: str, ctx: CallContext) -> dict[str, Any]:
         """`body[key]` as an object, or a PayloadError naming the operation."""
@@ -103,20 +76,11 @@ class ShopifyWriter:
     ) -> WriteOutcome | None:
         """Look at the store before re-sending a write whose outcome is unknown."""
         if isinstance(command, AdjustInventory):
-            item = str(checkpoint["inventory_item_id"])
+            item, before = str(checkpoint["inventory_item_id"]), checkpoint.get("before")
             now = await self._level(item, command.location_id)
-            before = checkpoint.get("before")
-            if before is not None and now == before + command.delta:
-                return _level_outcome(item, command.location_id, now, None)
-            if now == before:
+            if not self.adjust_applied(command, item, before, now):
                 return None
-            raise OutcomeUnknownError(
-                f"Stock of item {item} at location {command.location_id} is {now}: neither the "
-                f"level before the adjustment ({before}) nor after it; a person must decide",
-                platform=Platform.SHOPIFY.value,
-                store_id=self.client.connection.store_id,
-                operation="adjust_inventory",
-            )
+            return stock_outcome(item, command.location_id, now)
         if isinstance(command, CancelOrder | CreateFulfillment | CreateRefund):
             return await self.orders.reconcile(command, operation_key, checkpoint)
         return None  # set stock, set price: absolute, so sending again is harmless
@@ -128,7 +92,7 @@ class ShopifyWriter:
         body = await self.read(f"variants/{_numeric(variant_id, ctx)}.json", {}, ctx)
         item = self.field(body, "variant", ctx).get("inventory_item_id")
         if item is None:
-            raise NotFoundError(f"Variant {variant_id} tracks no inventory", **_where(ctx))
+            raise NotFoundError(f"Variant {variant_id} tracks no inventory", **ctx.where())
         return str(item)
 
     async def _level(self, item: str, location_id: str) -> int | None:
@@ -154,15 +118,10 @@ class ShopifyWriter:
             path, ctx = "inventory_levels/set.json", self.ctx("set_inventory", str(item))
             body = {"available": command.available}
         body.update(location_id=location, inventory_item_id=item)
-        response = await self.send("POST", path, body, ctx)
+        response = await self.send_response("POST", path, body, ctx)
         level = self.field(response.json(), "inventory_level", ctx)
-        available = level.get("available")
-        return _level_outcome(
-            str(item),
-            command.location_id,
-            int(available) if available is not None else None,
-            response.headers.get("X-Request-Id"),
-        )
+        request_id = response.headers.get("X-Request-Id")
+        return stock_outcome(str(item), command.location_id, level.get("available"), request_id)
 
     async def _price(self, command: UpdateVariantPrice) -> WriteOutcome:
         ctx = self.ctx("update_variant_price", command.variant_id)
@@ -170,7 +129,8 @@ class ShopifyWriter:
         variant: dict[str, Any] = {"id": ident, "price": command.price}
         if command.compare_at_price is not None:
             variant["compare_at_price"] = command.compare_at_price or None
-        response = await self.send("PUT", f"variants/{ident}.json", {"variant": variant}, ctx)
+        body = {"variant": variant}
+        response = await self.send_response("PUT", f"variants/{ident}.json", body, ctx)
         saved = self.field(response.json(), "variant", ctx)
         return WriteOutcome(
             {
@@ -182,31 +142,11 @@ class ShopifyWriter:
         )
 
 
-def _level_outcome(
-    item: str, location_id: str, available: int | None, request_id: str | None
-) -> WriteOutcome:
-    data = {"inventory_item_id": item, "location_id": location_id, "available": available}
-    return WriteOutcome(data, request_id)
-
-
-def _where(ctx: CallContext) -> dict[str, Any]:
-    return {
-        "store_id": ctx.store_id,
-        "platform": ctx.platform,
-        "operation": ctx.operation,
-        "external_id": ctx.external_id,
-    }
-
-
 def _numeric(ident: str, ctx: CallContext) -> str:
     """Shopify ids are integers: anything else cannot exist there."""
     if not (ident.isascii() and ident.isdigit()):
-        raise NotFoundError(f"No Shopify object with id {ident[:40]!r}", **_where(ctx))
+        raise NotFoundError(f"No Shopify object with id {ident[:40]!r}", **ctx.where())
     return ident
 
 
-def create_writer(client: Any) -> ShopifyWriter:
-    """The spec's writer factory: a writer on the store's one client."""
-    if not isinstance(client, ShopifyClient):
-        raise TypeError("a Shopify writer needs a ShopifyClient")
-    return ShopifyWriter(client)
+create_writer = writer_factory(ShopifyWriter, ShopifyClient)

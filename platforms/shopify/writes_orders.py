@@ -105,7 +105,7 @@ class ShopifyOrderWrites:
     async def _cancel(self, command: CancelOrder) -> WriteOutcome:
         ctx = self.writer.ctx("cancel_order", command.order_id)
         body = {"reason": command.reason or "other", "restock": command.restock}
-        response = await self.writer.send(
+        response = await self.writer.send_response(
             "POST", f"orders/{_int(command.order_id)}/cancel.json", body, ctx
         )
         order = self.writer.field(response.json(), "order", ctx)
@@ -134,7 +134,7 @@ class ShopifyOrderWrites:
         }
         if any(tracking.values()):
             fulfillment["tracking_info"] = {k: v for k, v in tracking.items() if v}
-        response = await self.writer.send(
+        response = await self.writer.send_response(
             "POST", "fulfillments.json", {"fulfillment": fulfillment}, ctx
         )
         saved = self.writer.field(response.json(), "fulfillment", ctx)
@@ -171,7 +171,7 @@ class ShopifyOrderWrites:
                 }
             ]
         path = f"orders/{_int(command.order_id)}/refunds.json"
-        response = await self.writer.send("POST", path, {"refund": refund}, ctx)
+        response = await self.writer.send_response("POST", path, {"refund": refund}, ctx)
         saved = self.writer.field(response.json(), "refund", ctx)
         return self._refund_outcome(saved, response.headers.get("X-Request-Id"))
 

@@ -6,8 +6,9 @@ from typing import Any
 
 from platforms.adapter import PlatformSpec
 from platforms.canonical import Platform
-from platforms.woocommerce.client import DEFAULT_RATE_LIMIT, WooCommerceClient
+from platforms.woocommerce.client import WooCommerceClient
 from platforms.woocommerce.mapping_people import refund_marker
+from platforms.woocommerce.rest import DEFAULT_RATE_LIMIT
 from platforms.woocommerce.webhooks import WooCommerceWebhooks
 from platforms.woocommerce.writes import create_writer
 

@@ -5,26 +5,11 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any
 
-import aiohttp
-
-from platforms.adapter import (
-    OrderQuery,
-    Page,
-    ProductQuery,
-    RateLimitSettings,
-    StoreConnection,
-    VariantBatch,
-    VariantKey,
-)
-from platforms.canonical import InventoryLevel, Location, Order, Platform, Product, Variant
-from platforms.errors import ConfigError, NotFoundError, PayloadError
-from platforms.http import CallContext, HttpTransport, Request, RetryPolicy
-from platforms.mapping_kit import Found, MapSite
-from platforms.ratelimit import LeakyBucket
-from platforms.woocommerce.auth import WooCommerceAuthenticator
-from platforms.woocommerce.classifier import WooCommerceClassifier
+from platforms.adapter import OrderQuery, Page, ProductQuery, VariantBatch, VariantKey
+from platforms.canonical import InventoryLevel, Location, Order, Product, Variant
+from platforms.errors import PayloadError
+from platforms.mapping_kit import Found
 from platforms.woocommerce.client_people import WooCommercePeopleReads
 from platforms.woocommerce.mapping_orders import WOO_STATUSES_FOR, map_order
 from platforms.woocommerce.mapping_products import (
@@ -35,27 +20,13 @@ from platforms.woocommerce.mapping_products import (
     stock_level,
     store_location,
 )
-from platforms.woocommerce.paginator import MAX_PER_PAGE, PagePaginator
-
-API_PREFIX = "/wp-json/wc/v3"
-# Core WooCommerce has no REST rate limit; PHP workers are the bottleneck, so we
-# self-limit to 20 requests in a burst, 10/s sustained.
-DEFAULT_RATE_LIMIT = RateLimitSettings(20, 10)
-Payload = dict[str, Any]
+from platforms.woocommerce.paginator import MAX_PER_PAGE
+from platforms.woocommerce.rest import Payload, numeric
 
 
 def _gmt(value: datetime) -> str:
     # sent with dates_are_gmt=true, so WooCommerce compares against the *_gmt columns.
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
-
-
-def _numeric(ids: Iterable[str]) -> list[str]:
-    # WooCommerce ids are integers; anything else cannot exist, so it is simply absent.
-    return list(dict.fromkeys(i for i in ids if i.isdigit() and int(i) > 0))
-
-
-def _chunks(ids: Sequence[str], size: int = MAX_PER_PAGE) -> list[list[str]]:
-    return [list(ids[i : i + size]) for i in range(0, len(ids), size)]
 
 
 class WooCommerceClient(WooCommercePeopleReads):
@@ -72,92 +43,8 @@ class WooCommerceClient(WooCommercePeopleReads):
 
     max_page_size = MAX_PER_PAGE
 
-    def __init__(
-        self,
-        connection: StoreConnection,
-        *,
-        session: aiohttp.ClientSession | None = None,
-        retry: RetryPolicy | None = None,
-    ) -> None:
-        key = connection.credentials.get("consumer_key")
-        secret = connection.credentials.get("consumer_secret")
-        if not key or not secret:
-            raise ConfigError(
-                f"Store {connection.store_id!r} needs credentials consumer_key and consumer_secret"
-            )
-        self.connection = connection
-        self._api = connection.base_url.rstrip("/") + API_PREFIX
-        self._currency = connection.currency_code
-        self._paginator = PagePaginator()
-        # always paced, like the other platforms, even for a connection built without config
-        bucket = LeakyBucket(connection.rate_limit or DEFAULT_RATE_LIMIT)
-        self._transport = HttpTransport(
-            connection,
-            authenticator=WooCommerceAuthenticator(key, secret),
-            classifier=WooCommerceClassifier(),
-            bucket=bucket,
-            retry=retry,
-            session=session,
-        )
-
     def __repr__(self) -> str:
         return f"WooCommerceClient(store_id={self.connection.store_id!r})"
-
-    @property
-    def calls(self) -> int:
-        """Upstream HTTP requests sent so far (retries included)."""
-        return self._transport.calls
-
-    async def aclose(self) -> None:
-        """Release connections."""
-        await self._transport.aclose()
-
-    def _site(self, operation: str) -> MapSite:
-        """Where payloads are mapped, for the PayloadErrors of a bad one."""
-        return MapSite(self.connection.store_id, Platform.WOOCOMMERCE.value, operation)
-
-    # --- transport helpers ------------------------------------------------------------
-
-    async def _get(
-        self, path: str, params: dict[str, str], operation: str, external_id: str | None = None
-    ) -> tuple[Any, Mapping[str, str]]:
-        ctx = CallContext(
-            self.connection.store_id, Platform.WOOCOMMERCE.value, operation, external_id
-        )
-        response = await self._transport.request(
-            Request("GET", f"{self._api}/{path}", params=params), ctx
-        )
-        return response.json(), response.headers
-
-    async def _get_list(
-        self, path: str, params: dict[str, str], operation: str
-    ) -> tuple[list[Payload], Mapping[str, str]]:
-        body, headers = await self._get(path, params, operation)
-        if not isinstance(body, list):
-            raise PayloadError(f"WooCommerce {operation} did not return a list")
-        return [item for item in body if isinstance(item, dict)], headers
-
-    async def _get_optional(self, path: str, operation: str, external_id: str) -> Payload | None:
-        try:
-            body, _ = await self._get(path, {}, operation, external_id)
-        except NotFoundError:
-            return None
-        return body if isinstance(body, dict) else None
-
-    async def _by_ids(self, resource: str, ids: Sequence[str], operation: str) -> list[Payload]:
-        """`{resource}?include=..&per_page=100`, one call per 100 ids, run concurrently."""
-        chunks = _chunks(_numeric(ids))
-        results = await asyncio.gather(
-            *(
-                self._get_list(
-                    resource,
-                    {"include": ",".join(chunk), "per_page": str(MAX_PER_PAGE)},
-                    operation,
-                )
-                for chunk in chunks
-            )
-        )
-        return [item for items, _ in results for item in items]
 
     # --- orders -----------------------------------------------------------------------
 
@@ -246,7 +133,7 @@ class WooCommerceClient(WooCommercePeopleReads):
         """`products/{id}` per id, concurrently; WooCommerce answers it for variation ids too
         (woocommerce#41374), which is the only way to find a variation without its parent."""
         found = await asyncio.gather(
-            *(self._get_optional(f"products/{i}", operation, i) for i in _numeric(ids))
+            *(self._get_optional(f"products/{i}", operation, i) for i in numeric(ids))
         )
         return [p for p in found if p is not None]
 

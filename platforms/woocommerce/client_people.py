@@ -1,53 +1,26 @@
-"""WooCommerce reads of customers, refunds and order-derived fulfillments (client mixin)."""
+"""WooCommerce reads of customers, refunds and order-derived fulfillments (the client's base)."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
 
 from platforms.adapter import CustomerQuery, Page
 from platforms.canonical import Customer, Fulfillment, Order, Refund
 from platforms.errors import NotFoundError, PayloadError
-from platforms.mapping_kit import Found, MapSite
+from platforms.mapping_kit import Found
 from platforms.woocommerce.mapping_people import (
     fulfillments_from_order,
     map_customer,
     map_refund,
     refunded_ids,
 )
-from platforms.woocommerce.paginator import MAX_PER_PAGE
-
-if TYPE_CHECKING:
-    from platforms.adapter import StoreConnection
-    from platforms.woocommerce.paginator import PagePaginator
-
-Payload = dict[str, Any]
+from platforms.woocommerce.rest import Payload, WooCommerceRest
 
 
-class WooCommercePeopleReads:
+class WooCommercePeopleReads(WooCommerceRest):
     """Customers (`customers?include=`), refunds (`orders/{id}/refunds`, only for orders whose
     `refunds` summary is non-empty) and fulfillments derived from the order payload."""
-
-    if TYPE_CHECKING:
-        connection: StoreConnection
-        _currency: str
-        _paginator: PagePaginator
-
-        async def _get(
-            self,
-            path: str,
-            params: dict[str, str],
-            operation: str,
-            external_id: str | None = None,
-        ) -> tuple[Any, Mapping[str, str]]: ...
-        async def _get_list(
-            self, path: str, params: dict[str, str], operation: str
-        ) -> tuple[list[Payload], Mapping[str, str]]: ...
-        async def _by_ids(
-            self, resource: str, ids: Sequence[str], operation: str
-        ) -> list[Payload]: ...
-        def _site(self, operation: str) -> MapSite: ...
 
     # --- customers --------------------------------------------------------------------
 
@@ -59,21 +32,9 @@ class WooCommercePeopleReads:
     async def get_customers(self, ids: Sequence[str]) -> Mapping[str, Customer]:
         """Customers by id: `customers?include=..&role=all`, ceil(n/100) calls (role=all,
         since the endpoint otherwise hides accounts whose role is not `customer`)."""
-        wanted = list(dict.fromkeys(i for i in ids if i.isdigit() and int(i) > 0))
-        chunks = [wanted[i : i + MAX_PER_PAGE] for i in range(0, len(wanted), MAX_PER_PAGE)]
-        pages = await asyncio.gather(
-            *(
-                self._get_list(
-                    "customers",
-                    {"include": ",".join(c), "per_page": str(MAX_PER_PAGE), "role": "all"},
-                    "get_customers",
-                )
-                for c in chunks
-            )
-        )
-        rows = [row for page, _ in pages for row in page]
+        rows = await self._by_ids("customers", ids, "get_customers", role="all")
         mapped = self._site("get_customers").each(self._customer, rows)
-        return Found.keyed(*mapped, lambda c: c.external_id, wanted)
+        return Found.keyed(*mapped, lambda c: c.external_id, ids)
 
     async def list_customers(
         self, query: CustomerQuery, *, cursor: str | None, limit: int

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from platforms.canonical import Address, CustomField, Money
 from platforms.errors import PayloadError
+from platforms.mapping_kit import utc_datetime
 
 
 def decimal_of(value: Any, default: Decimal = Decimal("0")) -> Decimal:
@@ -49,13 +50,7 @@ def parse_gmt(value: Any) -> datetime | None:
     text = value.strip().replace(" ", "T", 1)
     if text.endswith("Z"):
         text = text[:-1] + "+00:00"
-    try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    if parsed.tzinfo is None:
-        return parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    return utc_datetime(text)
 
 
 def timestamp(payload: dict[str, Any], field: str) -> datetime | None:

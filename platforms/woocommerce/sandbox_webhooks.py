@@ -14,6 +14,7 @@ from platforms.sandbox_webhook_kit import (
     SandboxClock,
     WebhookSender,
     add_sender_routes,
+    order_change_route,
     read_json,
 )
 from platforms.webhooks import sign_base64
@@ -26,7 +27,6 @@ if TYPE_CHECKING:
 
 WEBHOOK_ID = 41  # the sandbox's one webhook subscription (post id), in every delivery
 USER_AGENT = "WooCommerce/9.8.5 Hookshot (WordPress/6.8.1)"
-ACTIONS = ("update", "cancel", "fulfill", "refund", "partial_refund")
 
 
 def php_json(payload: Any) -> bytes:
@@ -81,7 +81,8 @@ class WooCommerceWebhookEmitter:
         sandbox.writes.listeners.append(announce)
         add_sender_routes(sandbox.app, emitter.sender, emitter._ping)
         sandbox.app.router.add_post(f"{CONTROL_PREFIX}/orders", emitter._create_route)
-        sandbox.app.router.add_post(rf"{CONTROL_PREFIX}/orders/{{id:\d+}}", emitter._change_route)
+        change = order_change_route(emitter.change_order, not_found={"error": "no such order"})
+        sandbox.app.router.add_post(rf"{CONTROL_PREFIX}/orders/{{id:\d+}}", change)
         WooCommerceStockRoute.install(sandbox, emitter)
         return emitter
 
@@ -148,15 +149,3 @@ class WooCommerceWebhookEmitter:
         if isinstance(body, web.Response):
             return body
         return web.json_response(self.place_order(body.get("order")), status=201)
-
-    async def _change_route(self, request: web.Request) -> web.StreamResponse:
-        body = await read_json(request)
-        if isinstance(body, web.Response):
-            return body
-        action = str(body.get("action", "update"))
-        if action not in ACTIONS:
-            return web.json_response({"error": f"action must be one of {ACTIONS}"}, status=400)
-        order = self.change_order(int(request.match_info["id"]), action)
-        if order is None:
-            return web.json_response({"error": "no such order"}, status=404)
-        return web.json_response(order)

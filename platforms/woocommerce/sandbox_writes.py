@@ -10,20 +10,13 @@ from aiohttp import web
 
 from platforms.sandbox_writes import WriteLog
 from platforms.woocommerce.sandbox_people import refund as refund_payload
+from platforms.woocommerce.sandbox_query import ORDER_STATUSES
 from platforms.woocommerce.seed import SeedState, dates, fmt
 
 PREFIX = "/wp-json/wc/v3"
 Payload = dict[str, Any]
-ORDER_STATUSES = (
-    "pending",
-    "processing",
-    "on-hold",
-    "completed",
-    "cancelled",
-    "refunded",
-    "failed",
-    "trash",
-)
+# what a PUT may set: the statuses a listing filters on, less the checkout's own draft state
+WRITABLE_STATUSES = tuple(s for s in ORDER_STATUSES if s != "checkout-draft")
 
 
 class WpError(Exception):
@@ -162,8 +155,8 @@ class WooCommerceWriteRoutes:
         if order is None:
             raise WpError(404, "woocommerce_rest_shop_order_invalid_id", "Invalid ID.")
         status = body.get("status", order["status"])
-        if status not in ORDER_STATUSES:
-            raise _invalid("status", f"status is not one of {', '.join(ORDER_STATUSES)}.")
+        if status not in WRITABLE_STATUSES:
+            raise _invalid("status", f"status is not one of {', '.join(WRITABLE_STATUSES)}.")
         order["status"] = status
         _stamp(order)
         return order, f"order:{oid}:{status}"

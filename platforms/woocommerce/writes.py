@@ -11,18 +11,18 @@ from typing import Any
 
 from platforms.canonical import Platform
 from platforms.errors import NotFoundError, PayloadError, UnsupportedOnPlatformError
-from platforms.http import CallContext, Request
 from platforms.woocommerce.client import WooCommerceClient
 from platforms.woocommerce.mapping_people import map_refund
 from platforms.woocommerce.mapping_products import LOCATION_ID
-from platforms.write_results import as_json
+from platforms.write_results import as_json, stock_outcome
+from platforms.writer_kit import RestWriter, writer_factory
 from platforms.writes import (
+    WRITE_KINDS,
     AdjustInventory,
     CancelOrder,
     Checkpoint,
     CreateFulfillment,
     CreateRefund,
-    OutcomeUnknownError,
     SetInventory,
     UpdateVariantPrice,
     WriteCommand,
@@ -31,48 +31,28 @@ from platforms.writes import (
 )
 
 
-class WooCommerceWriter:
+class WooCommerceWriter(RestWriter[WooCommerceClient]):
     """`PlatformWriter` for one WooCommerce store, on its client's transport."""
 
-    supported = frozenset(
-        {
-            AdjustInventory.kind,
-            SetInventory.kind,
-            UpdateVariantPrice.kind,
-            CancelOrder.kind,
-            CreateRefund.kind,
-        }
-    )
-
+    platform = Platform.WOOCOMMERCE
     unsupported = {
         CreateFulfillment.kind: "WooCommerce core has no shipment API "
         "(tracking lives in plugins such as Shipment Tracking)",
     }
+    supported = WRITE_KINDS - unsupported.keys()
 
     def __init__(self, client: WooCommerceClient) -> None:
-        self.client = client
-
-    def _ctx(self, operation: str, external_id: str | None = None) -> CallContext:
-        store = self.client.connection.store_id
-        return CallContext(store, Platform.WOOCOMMERCE.value, operation, external_id)
-
-    async def _read(self, path: str, ctx: CallContext) -> Any:
-        url = f"{self.client._api}/{path}"
-        return (await self.client._transport.request(Request("GET", url), ctx)).json()
-
-    async def _send(self, method: str, path: str, body: Any, ctx: CallContext) -> Any:
-        url = f"{self.client._api}/{path}"
-        return (await self.client._transport.send_once(Request(method, url, json=body), ctx)).json()
+        super().__init__(client, client.transport, client._api)
 
     async def _variant_path(self, variant_id: str) -> tuple[str, dict[str, Any]]:
         """The REST path of a variant (a variation or a simple product) and its payload."""
-        ctx = self._ctx("get_variant", variant_id)
+        ctx = self.ctx("get_variant", variant_id)
         if not variant_id.isdigit():
             raise NotFoundError(
                 f"No WooCommerce product {variant_id[:40]!r}", store_id=ctx.store_id
             )
         # products/{id} also answers for variations (woocommerce#41374), naming the parent.
-        body = await self._read(f"products/{variant_id}", ctx)
+        body = await self.read(f"products/{variant_id}", {}, ctx)
         if not isinstance(body, dict):
             raise PayloadError("WooCommerce get_variant did not return an object")
         if body.get("type") == "variation" and body.get("parent_id"):
@@ -99,8 +79,8 @@ class WooCommerceWriter:
         if isinstance(command, UpdateVariantPrice):
             return await self._price(command, checkpoint)
         if isinstance(command, CancelOrder):
-            ctx = self._ctx("cancel_order", command.order_id)
-            body = await self._send("PUT", f"orders/{_id(command.order_id)}", _CANCEL, ctx)
+            ctx = self.ctx("cancel_order", command.order_id)
+            body = await self.send("PUT", f"orders/{_id(command.order_id)}", _CANCEL, ctx)
             return _order_outcome(body)
         if isinstance(command, CreateRefund):
             return await self._refund(command, operation_key)
@@ -113,19 +93,12 @@ class WooCommerceWriter:
         if isinstance(command, AdjustInventory):
             _, body = await self._variant_path(command.variant_id)
             now, before = body.get("stock_quantity"), checkpoint.get("before")
-            if before is not None and now == before + command.delta:
-                return _stock_outcome(command.variant_id, now)
-            if now == before:
+            if not self.adjust_applied(command, command.variant_id, before, now):
                 return None
-            raise OutcomeUnknownError(
-                f"Stock of {command.variant_id} is {now}: neither {before} (before) nor "
-                f"{before} + {command.delta} (after); a person must decide",
-                store_id=self.client.connection.store_id,
-                platform=Platform.WOOCOMMERCE.value,
-            )
+            return stock_outcome(command.variant_id, LOCATION_ID, now)
         if isinstance(command, CreateRefund):
-            ctx = self._ctx("list_refunds", command.order_id)
-            refunds = await self._read(f"orders/{_id(command.order_id)}/refunds", ctx)
+            ctx = self.ctx("list_refunds", command.order_id)
+            refunds = await self.read(f"orders/{_id(command.order_id)}/refunds", {}, ctx)
             tag = operation_tag(operation_key)
             for refund in refunds if isinstance(refunds, list) else []:
                 if isinstance(refund, dict) and tag in str(refund.get("reason") or ""):
@@ -150,10 +123,11 @@ class WooCommerceWriter:
             target = command.available
         else:
             target = int(checkpoint.get("before") or 0) + command.delta
-        ctx = self._ctx("set_stock", command.variant_id)
+        ctx = self.ctx("set_stock", command.variant_id)
         body = {"manage_stock": True, "stock_quantity": target}
-        saved = await self._send("PUT", str(checkpoint["path"]), body, ctx)
-        return _stock_outcome(command.variant_id, _dict(saved).get("stock_quantity"))
+        saved = await self.send("PUT", str(checkpoint["path"]), body, ctx)
+        available = _dict(saved).get("stock_quantity")
+        return stock_outcome(command.variant_id, LOCATION_ID, available)
 
     async def _price(self, command: UpdateVariantPrice, checkpoint: Checkpoint) -> WriteOutcome:
         # WooCommerce prices: regular_price, and sale_price when on sale (then the regular
@@ -162,8 +136,8 @@ class WooCommerceWriter:
             body = {"regular_price": command.compare_at_price, "sale_price": command.price}
         else:
             body = {"regular_price": command.price, "sale_price": ""}
-        ctx = self._ctx("update_variant_price", command.variant_id)
-        saved = _dict(await self._send("PUT", str(checkpoint["path"]), body, ctx))
+        ctx = self.ctx("update_variant_price", command.variant_id)
+        saved = _dict(await self.send("PUT", str(checkpoint["path"]), body, ctx))
         on_sale = saved.get("sale_price") not in (None, "")
         data = {
             "variant_id": command.variant_id,
@@ -184,8 +158,8 @@ class WooCommerceWriter:
                 {"id": _id(line.line_item_id), "quantity": line.quantity} for line in command.lines
             ],
         }
-        ctx = self._ctx("create_refund", command.order_id)
-        saved = await self._send("POST", f"orders/{_id(command.order_id)}/refunds", body, ctx)
+        ctx = self.ctx("create_refund", command.order_id)
+        saved = await self.send("POST", f"orders/{_id(command.order_id)}/refunds", body, ctx)
         return self._refund_outcome(command.order_id, _dict(saved))
 
     def _refund_outcome(self, order_id: str, refund: dict[str, Any]) -> WriteOutcome:
@@ -213,15 +187,6 @@ def _id(ident: str) -> int:
     return int(ident)
 
 
-def _stock_outcome(variant_id: str, available: Any) -> WriteOutcome:
-    data = {
-        "inventory_item_id": variant_id,
-        "location_id": LOCATION_ID,
-        "available": None if available is None else int(available),
-    }
-    return WriteOutcome(data)
-
-
 def _order_outcome(body: Any) -> WriteOutcome:
     order = _dict(body)
     data = {
@@ -245,8 +210,4 @@ def _refund_outcome(order_id: str, refund: dict[str, Any]) -> WriteOutcome:
     return WriteOutcome(data)
 
 
-def create_writer(client: Any) -> WooCommerceWriter:
-    """The spec's writer factory: a writer on the store's one client."""
-    if not isinstance(client, WooCommerceClient):
-        raise TypeError("a WooCommerce writer needs a WooCommerceClient")
-    return WooCommerceWriter(client)
+create_writer = writer_factory(WooCommerceWriter, WooCommerceClient)

@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import re
-import signal
-import sys
 from pathlib import Path
 
 import aiohttp
 
 from gateway.cli import export_schema
 from gateway.server import free_port
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.helpers.procs import ROOT, demo_process
 
 
 def test_schema_graphql_has_not_drifted():
@@ -40,25 +36,7 @@ def test_every_schema_field_has_a_description():
 
 async def test_demo_serves_graphql_for_every_sandbox_store(tmp_path: Path):
     port = free_port()
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "gateway.cli",
-        "demo",
-        "--port",
-        str(port),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-        cwd=tmp_path,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
-    try:
-        banner = ""
-        assert proc.stdout is not None
-        while "GraphiQL:" not in banner:
-            line = await asyncio.wait_for(proc.stdout.readline(), timeout=60)
-            assert line, f"demo exited early: {banner}"
-            banner += line.decode()
+    async with demo_process(tmp_path, port, "GraphiQL:") as (proc, banner):
         url = re.search(r"GraphiQL: (\S+)", banner).group(1)  # type: ignore[union-attr]
         assert url == f"http://127.0.0.1:{port}/graphql"
         query = (
@@ -72,7 +50,4 @@ async def test_demo_serves_graphql_for_every_sandbox_store(tmp_path: Path):
         stores = {s["id"] for s in body["data"]["stores"]}
         assert {e["node"]["storeId"] for e in body["data"]["orders"]["edges"]} == stores
         assert os.listdir(tmp_path) == []  # the demo writes nothing outside its temp dirs
-    finally:
-        proc.send_signal(signal.SIGINT)
-        await asyncio.wait_for(proc.wait(), timeout=20)
     assert proc.returncode == 0

@@ -13,7 +13,7 @@ from platforms.canonical import ShipmentStatus
 from platforms.errors import PayloadError
 from platforms.magento.map_people import map_creditmemo
 from platforms.magento.map_people import map_customer as magento_customer
-from platforms.shopify.mapping import map_order as shopify_order
+from platforms.shopify.mapping_orders import map_order as shopify_order
 from platforms.shopify.mapping_people import map_customer, map_fulfillment, map_refund
 from platforms.woocommerce.mapping_people import (
     fulfillments_from_order,

@@ -52,6 +52,16 @@ async def _orders(gw: Any, store_id: str, n: int = 40) -> list[dict[str, Any]]:
     return [e["node"] for e in data["orders"]["edges"]]
 
 
+async def _read_alone(
+    sandbox_of: Any, start_gateway: StartGateway, spec: PlatformSpec, store_id: str, n: int
+) -> tuple[Any, list[dict[str, Any]]]:
+    """n orders of one store behind a gateway; its sandbox counts the calls of that read only."""
+    sandbox, conn = await sandbox_of(spec, store_id)
+    gw = await start_gateway([conn])
+    sandbox.calls.reset()
+    return sandbox, await _orders(gw, store_id, n)
+
+
 def _check_consistent(orders: list[dict[str, Any]]) -> None:
     """Customers where referenced, and the three types present somewhere on the page."""
     for o in orders:
@@ -66,12 +76,7 @@ def _check_consistent(orders: list[dict[str, Any]]) -> None:
 async def test_shopify_costs_one_orders_and_one_customers_call(
     sandbox_of: Any, start_gateway: StartGateway
 ) -> None:
-    sandbox, conn = await sandbox_of(SHOPIFY, "shop")
-    gw = await start_gateway([conn])
-    sandbox.calls.reset()
-
-    orders = await _orders(gw, "shop", 60)
-
+    sandbox, orders = await _read_alone(sandbox_of, start_gateway, SHOPIFY, "shop", 60)
     _check_consistent(orders)
     # fulfillments and refunds come embedded in the order payload: 0 further calls
     assert by_route(sandbox) == {"orders.json": 1, "customers.json": 1}
@@ -80,12 +85,7 @@ async def test_shopify_costs_one_orders_and_one_customers_call(
 async def test_woocommerce_fetches_refunds_only_for_orders_that_have_them(
     sandbox_of: Any, start_gateway: StartGateway
 ) -> None:
-    sandbox, conn = await sandbox_of(WOOCOMMERCE, "woo")
-    gw = await start_gateway([conn])
-    sandbox.calls.reset()
-
-    orders = await _orders(gw, "woo", 100)
-
+    sandbox, orders = await _read_alone(sandbox_of, start_gateway, WOOCOMMERCE, "woo", 100)
     _check_consistent(orders)
     with_refunds = [o for o in orders if sandbox.state.orders[int(o["externalId"])]["refunds"]]
     assert 0 < len(with_refunds) < len(orders)
@@ -96,12 +96,7 @@ async def test_woocommerce_fetches_refunds_only_for_orders_that_have_them(
 async def test_magento_batches_shipments_and_credit_memos(
     sandbox_of: Any, start_gateway: StartGateway
 ) -> None:
-    sandbox, conn = await sandbox_of(MAGENTO, "mage")
-    gw = await start_gateway([conn])
-    sandbox.calls.reset()
-
-    orders = await _orders(gw, "mage", 60)
-
+    sandbox, orders = await _read_alone(sandbox_of, start_gateway, MAGENTO, "mage", 60)
     _check_consistent(orders)
     assert by_route(sandbox) == {"orders": 1, "search": 1, "shipments": 1, "creditmemos": 1}
 

@@ -10,7 +10,7 @@ from aiohttp import web
 
 from platforms.magento.sandbox.seed import stamp
 from platforms.sandbox_kit import CONTROL_PREFIX
-from platforms.sandbox_webhook_kit import SandboxClock, read_json
+from platforms.sandbox_webhook_kit import SandboxClock, order_change_route
 
 if TYPE_CHECKING:
     from platforms.magento.sandbox.app import MagentoSandbox
@@ -41,7 +41,13 @@ class MagentoStorefront:
         """Create the storefront and register its control routes."""
         front = cls(sandbox)
         sandbox.app.router.add_post(f"{CONTROL_PREFIX}/orders", front._create_route)
-        sandbox.app.router.add_post(rf"{CONTROL_PREFIX}/orders/{{id:\d+}}", front._change_route)
+        change = order_change_route(
+            front.change_order,
+            not_found={"message": "The entity that was requested doesn't exist."},
+            actions=list(ACTIONS),
+            error_key="message",
+        )
+        sandbox.app.router.add_post(rf"{CONTROL_PREFIX}/orders/{{id:\d+}}", change)
         return front
 
     def place_order(self) -> dict[str, Any]:
@@ -90,18 +96,3 @@ class MagentoStorefront:
 
     async def _create_route(self, request: web.Request) -> web.StreamResponse:
         return web.json_response(self.place_order(), status=201)
-
-    async def _change_route(self, request: web.Request) -> web.StreamResponse:
-        body = await read_json(request)
-        if isinstance(body, web.Response):
-            return body
-        action = str(body.get("action", "update"))
-        if action not in ACTIONS:
-            message = f"action must be one of {list(ACTIONS)}"
-            return web.json_response({"message": message}, status=400)
-        order = self.change_order(int(request.match_info["id"]), action)
-        if order is None:
-            return web.json_response(
-                {"message": "The entity that was requested doesn't exist."}, status=404
-            )
-        return web.json_response(order)

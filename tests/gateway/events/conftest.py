@@ -36,6 +36,14 @@ subscription ($stores: [ID!], $after: String, $types: [EventType!]) {
   }
 }
 """
+INVENTORY_EVENTS = """
+subscription ($variants: [ID!]) {
+  inventoryEvents(variantIds: $variants) {
+    type storeId source cursor
+    inventoryLevel { inventoryItemId available updatedAt location { name } }
+  }
+}
+"""
 
 
 @dataclass

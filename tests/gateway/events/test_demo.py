@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import re
-import signal
-import sys
 from pathlib import Path
 
 import aiohttp
@@ -14,31 +11,12 @@ import aiohttp
 from gateway.server import free_port
 from resolvers.subscriptions import encode_cursor
 from tests.gateway.events.conftest import ORDER_EVENTS, subscription, take
-
-ROOT = Path(__file__).parents[3]
+from tests.helpers.procs import demo_process
 
 
 async def test_demo_order_shows_up_in_subscription(tmp_path: Path) -> None:
     port = free_port()
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "gateway.cli",
-        "demo",
-        "--port",
-        str(port),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-        cwd=tmp_path,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
-    try:
-        banner = ""
-        assert proc.stdout is not None
-        while "Ctrl+C stops the demo." not in banner:
-            line = await asyncio.wait_for(proc.stdout.readline(), timeout=60)
-            assert line, f"demo exited early: {banner}"
-            banner += line.decode()
+    async with demo_process(tmp_path, port, "Ctrl+C stops the demo.") as (proc, banner):
         assert "subscription {" in banner and "orderEvents" in banner
         urls = dict(re.findall(r"(demo-\w+)\s+\([^)]*\): curl -X POST (\S+)", banner))
         assert set(urls) == {"demo-shopify", "demo-woocommerce", "demo-magento"}
@@ -52,7 +30,4 @@ async def test_demo_order_shows_up_in_subscription(tmp_path: Path) -> None:
         assert sorted(e["storeId"] for e in events) == ["demo-shopify", "demo-woocommerce"]
         assert {e["type"] for e in events} == {"ORDER_CREATED"}
         assert os.listdir(tmp_path) == []  # the event log lives in a temp dir
-    finally:
-        proc.send_signal(signal.SIGINT)
-        await asyncio.wait_for(proc.wait(), timeout=20)
     assert proc.returncode == 0

@@ -8,6 +8,7 @@ import orjson
 
 from platforms.ids import Kind, encode_id
 from tests.gateway.events.conftest import (
+    INVENTORY_EVENTS,
     SECRET,
     WAIT,
     StartFeed,
@@ -16,14 +17,6 @@ from tests.gateway.events.conftest import (
     until,
 )
 
-INVENTORY_EVENTS = """
-subscription ($variants: [ID!]) {
-  inventoryEvents(variantIds: $variants) {
-    type storeId source cursor
-    inventoryLevel { inventoryItemId available updatedAt location { name } }
-  }
-}
-"""
 STATUS = """{ eventFeedStatus { storeId webhooks pollIntervalSeconds syncLagSeconds
   lastEventAt lastPollAt lastPollError } }"""
 

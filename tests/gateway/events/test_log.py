@@ -13,7 +13,7 @@ from gateway.events.log import Checkpoint, EventFilter
 from gateway.events.sqlite_log import SqliteEventLog
 from platforms.canonical import FulfillmentStatus, Order, OrderStatus
 from platforms.events import Candidate, EventSource, EventType, candidate_of
-from platforms.shopify.mapping import map_order
+from platforms.shopify.mapping_orders import map_order
 from platforms.shopify.sandbox import ShopifySandbox
 
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)

@@ -7,6 +7,7 @@ import pytest
 
 from platforms.ids import Kind, encode_id
 from tests.gateway.events.conftest import (
+    INVENTORY_EVENTS,
     ORDER_EVENTS,
     StartFeed,
     placed_id,
@@ -14,15 +15,6 @@ from tests.gateway.events.conftest import (
     subscription,
     take,
 )
-
-INVENTORY_EVENTS = """
-subscription ($variants: [ID!]) {
-  inventoryEvents(variantIds: $variants) {
-    type storeId source
-    inventoryLevel { inventoryItemId available location { name } }
-  }
-}
-"""
 
 
 @pytest.mark.parametrize("platform", ["shopify", "woocommerce", "magento"])

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import os
 import sqlite3
-import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
@@ -21,7 +17,6 @@ from resolvers.subscriptions import encode_cursor
 from tests.gateway.events.conftest import (
     ORDER_EVENTS,
     SECRET,
-    WAIT,
     StartFeed,
     placed_id,
     quiet,
@@ -29,62 +24,21 @@ from tests.gateway.events.conftest import (
     take,
     until,
 )
-
-ROOT = Path(__file__).parents[3]
+from tests.helpers.procs import gateway_process, write_config
 
 
 def _config(tmp: Path, port: int, sandbox_url: str) -> Path:
-    path = tmp / "cartgraph.toml"
-    path.write_text(
-        f"""
-[gateway]
-host = "127.0.0.1"
-port = {port}
-data_dir = "{tmp / "data"}"
-
-[[stores]]
+    return write_config(
+        tmp,
+        port,
+        f"""[[stores]]
 id = "shop"
 platform = "shopify"
 url = "{sandbox_url}"
 credentials = {{ access_token = "env:CG_TEST_TOKEN", webhook_secret = "env:CG_TEST_WHSEC" }}
 poll_interval_seconds = 0  # webhooks only: every event below comes from a stored receipt
 """,
-        encoding="utf-8",
     )
-    return path
-
-
-@contextlib.asynccontextmanager
-async def gateway_process(
-    config: Path, port: int, token: str
-) -> AsyncIterator[asyncio.subprocess.Process]:
-    """`cartgraph serve` in a child process; yields once /healthz answers."""
-    env = {**os.environ, "CG_TEST_TOKEN": token, "CG_TEST_WHSEC": SECRET}
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "gateway.cli",
-        "--log-level",
-        "warning",
-        "serve",
-        "--config",
-        str(config),
-        cwd=ROOT,
-        env=env,
-    )
-    try:
-        async with aiohttp.ClientSession() as http, asyncio.timeout(WAIT):
-            while True:
-                with contextlib.suppress(aiohttp.ClientError):
-                    async with http.get(f"http://127.0.0.1:{port}/healthz") as resp:
-                        if resp.status == 200:
-                            break
-                await asyncio.sleep(0.05)
-        yield proc
-    finally:
-        if proc.returncode is None:
-            proc.kill()
-        await proc.wait()
 
 
 def _unprocessed(data_dir: Path) -> int:
@@ -97,6 +51,7 @@ async def test_sigkill_and_restart_loses_nothing_and_repeats_nothing(tmp_path: P
     port = free_port()
     ws_url = f"ws://127.0.0.1:{port}/graphql"
     token = sandbox.connection("shop", "http://x").credentials["access_token"]
+    env = {"CG_TEST_TOKEN": token, "CG_TEST_WHSEC": SECRET}
     async with serve(sandbox.app) as base, aiohttp.ClientSession() as http:
         config = _config(tmp_path, port, base)
         sender = sandbox.webhooks.sender
@@ -111,7 +66,7 @@ async def test_sigkill_and_restart_loses_nothing_and_repeats_nothing(tmp_path: P
         ) as resp:
             assert resp.status == 200
 
-        async with gateway_process(config, port, token) as proc:
+        async with gateway_process(config, port, env) as proc:
             async with subscription(ws_url, ORDER_EVENTS, {"after": encode_cursor(0)}) as stream:
                 first = [await place() for _ in range(3)]
                 seen = [r["orderEvents"] for r in await take(stream, 3)]
@@ -127,7 +82,7 @@ async def test_sigkill_and_restart_loses_nothing_and_repeats_nothing(tmp_path: P
         # two more while the gateway is down: the platform keeps retrying its deliveries
         third = [await place() for _ in range(2)]
 
-        async with gateway_process(config, port, token):
+        async with gateway_process(config, port, env):
             async with subscription(ws_url, ORDER_EVENTS, {"after": cursor}) as stream:
                 resumed = [r["orderEvents"] for r in await take(stream, 5)]
                 await sender.drain()

@@ -61,6 +61,7 @@ class WriteGateway:
 
 StartWrites = Callable[..., Awaitable[WriteGateway]]
 ServeSandbox = Callable[..., Awaitable[tuple[ShopifySandbox, StoreConnection]]]
+ShopA = tuple[ShopifySandbox, WriteGateway]
 
 
 @pytest.fixture
@@ -89,6 +90,13 @@ async def start_writes() -> AsyncIterator[StartWrites]:
             return WriteGateway(url, session)
 
         yield start
+
+
+@pytest.fixture
+async def shop_a(shopify_store: ServeSandbox, start_writes: StartWrites) -> ShopA:
+    """One small Shopify sandbox as store shop-a, and a write gateway over it."""
+    sandbox, conn = await shopify_store()
+    return sandbox, await start_writes([conn])
 
 
 def first_stock(sandbox: ShopifySandbox, store_id: str, n: int = 0) -> dict[str, Any]:

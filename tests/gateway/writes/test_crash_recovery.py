@@ -4,11 +4,7 @@ every accepted write is applied exactly once (the sandbox's own log and stock pr
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import os
 import signal
-import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +14,7 @@ from gateway.server import free_port
 from platforms.sandbox_kit import serve
 from platforms.shopify.sandbox import DEFAULT_TOKEN, ShopifySandbox
 from tests.gateway.writes.conftest import WriteGateway, first_stock
+from tests.helpers.procs import gateway_process, write_config
 
 TOKEN_ENV = "CARTGRAPH_TEST_SHOP_TOKEN"
 ITEMS = 10  # distinct resources: each gets two adjustments (+1 then +2)
@@ -31,15 +28,10 @@ query($s: WriteOperationStatus) { writeOperations(storeId: "shop-a", status: $s,
 
 
 def _config(tmp: Path, sandbox_url: str, port: int) -> Path:
-    path = tmp / "cartgraph.toml"
-    path.write_text(
-        f"""
-[gateway]
-host = "127.0.0.1"
-port = {port}
-data_dir = "{tmp / "data"}"
-
-[[stores]]
+    return write_config(
+        tmp,
+        port,
+        f"""[[stores]]
 id = "shop-a"
 platform = "shopify"
 url = "{sandbox_url}"
@@ -48,34 +40,7 @@ poll_interval_seconds = 0
 credentials = {{ access_token = "env:{TOKEN_ENV}" }}
 rate_limit = {{ capacity = 1000, leak_per_second = 1000 }}
 """,
-        encoding="utf-8",
     )
-    return path
-
-
-@contextlib.asynccontextmanager
-async def _gateway_process(
-    config: Path, port: int, session: aiohttp.ClientSession
-) -> AsyncIterator[asyncio.subprocess.Process]:
-    env = {**os.environ, TOKEN_ENV: DEFAULT_TOKEN}
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "gateway.cli", "--log-level", "warning", "serve",
-        "--config", str(config), env=env, cwd=Path(__file__).parents[3],
-    )  # fmt: skip
-    try:
-        for _ in range(600):
-            if proc.returncode is not None:
-                raise AssertionError(f"gateway exited with {proc.returncode}")
-            with contextlib.suppress(aiohttp.ClientError):
-                async with session.get(f"http://127.0.0.1:{port}/healthz") as resp:
-                    if resp.status == 200:
-                        break
-            await asyncio.sleep(0.05)
-        yield proc
-    finally:
-        if proc.returncode is None:
-            proc.kill()
-        await proc.wait()
 
 
 async def _count(gw: WriteGateway, status: str | None) -> int:
@@ -92,7 +57,7 @@ async def test_sigkill_mid_batch_then_restart_applies_each_write_once(tmp_path: 
         config = _config(tmp_path, url, port)
         gw = WriteGateway(f"http://127.0.0.1:{port}", session)
         sandbox.writes.hold = asyncio.Event()  # applied writes get no answer until released
-        async with _gateway_process(config, port, session) as proc:
+        async with gateway_process(config, port, {TOKEN_ENV: DEFAULT_TOKEN}) as proc:
             accepted = await _submit_batch(gw, stocks)
             # every item's first write is applied upstream, none answered: the worker dies
             # between "the platform did it" and "the worker recorded it".
@@ -101,7 +66,7 @@ async def test_sigkill_mid_batch_then_restart_applies_each_write_once(tmp_path: 
             await proc.wait()
         assert len(sandbox.writes.applied) == ITEMS
         sandbox.writes.hold.set()
-        async with _gateway_process(config, port, session):
+        async with gateway_process(config, port, {TOKEN_ENV: DEFAULT_TOKEN}):
             while await _count(gw, "SUCCEEDED") < len(accepted):
                 assert await _count(gw, "QUARANTINED") == 0
                 await asyncio.sleep(0.05)

@@ -9,7 +9,13 @@ from typing import Any
 
 import orjson
 
-from tests.gateway.writes.conftest import ServeSandbox, StartWrites, WriteGateway, first_stock
+from tests.gateway.writes.conftest import (
+    ServeSandbox,
+    ShopA,
+    StartWrites,
+    WriteGateway,
+    first_stock,
+)
 
 OPERATION = (
     "operation { id status attempts idempotencyKey createdAt updatedAt platformRequestId"
@@ -74,11 +80,8 @@ async def _until(gw: WriteGateway, op_id: str, status: str) -> dict[str, Any]:
     raise AssertionError(f"operation {op_id} never reached {status}: {op}")
 
 
-async def test_adjust_then_read_and_idempotent_replay(
-    shopify_store: ServeSandbox, start_writes: StartWrites
-) -> None:
-    sandbox, conn = await shopify_store()
-    gw = await start_writes([conn])
+async def test_adjust_then_read_and_idempotent_replay(shop_a: ShopA) -> None:
+    sandbox, gw = shop_a
     stock = first_stock(sandbox, "shop-a")
     before = await _level(gw, stock)
 
@@ -100,11 +103,8 @@ async def test_adjust_then_read_and_idempotent_replay(
     assert await _level(gw, stock) == before + 5
 
 
-async def test_header_key_and_generated_key(
-    shopify_store: ServeSandbox, start_writes: StartWrites
-) -> None:
-    sandbox, conn = await shopify_store()
-    gw = await start_writes([conn])
+async def test_header_key_and_generated_key(shop_a: ShopA) -> None:
+    sandbox, gw = shop_a
     stock = first_stock(sandbox, "shop-a")
     variables = {
         "input": {"variantId": stock["variantId"], "locationId": stock["locationId"], "delta": 1}
@@ -118,11 +118,8 @@ async def test_header_key_and_generated_key(
     assert sandbox.writes.count(f"adjust:{stock['item']}") == 2
 
 
-async def test_concurrent_duplicates_apply_once(
-    shopify_store: ServeSandbox, start_writes: StartWrites
-) -> None:
-    sandbox, conn = await shopify_store()
-    gw = await start_writes([conn])
+async def test_concurrent_duplicates_apply_once(shop_a: ShopA) -> None:
+    sandbox, gw = shop_a
     stock = first_stock(sandbox, "shop-a")
     before = stock["available"]
     results = await asyncio.gather(*(_adjust(gw, stock, 3, key="dup") for _ in range(5)))
@@ -131,11 +128,8 @@ async def test_concurrent_duplicates_apply_once(
     assert sandbox.writes.count(f"adjust:{stock['item']}") == 1
 
 
-async def test_transient_failures_retry_then_apply_once(
-    shopify_store: ServeSandbox, start_writes: StartWrites
-) -> None:
-    sandbox, conn = await shopify_store()
-    gw = await start_writes([conn])
+async def test_transient_failures_retry_then_apply_once(shop_a: ShopA) -> None:
+    sandbox, gw = shop_a
     stock = first_stock(sandbox, "shop-a")
     sandbox.writes.fail_next.extend([429, 503, 500])
     result = await _adjust(gw, stock, -2)
@@ -145,11 +139,8 @@ async def test_transient_failures_retry_then_apply_once(
     assert sandbox.writes.count(f"adjust:{stock['item']}") == 1
 
 
-async def test_5xx_after_apply_is_reconciled_not_resent(
-    shopify_store: ServeSandbox, start_writes: StartWrites
-) -> None:
-    sandbox, conn = await shopify_store()
-    gw = await start_writes([conn])
+async def test_5xx_after_apply_is_reconciled_not_resent(shop_a: ShopA) -> None:
+    sandbox, gw = shop_a
     stock = first_stock(sandbox, "shop-a")
     sandbox.writes.fail_after_apply.append(502)  # applied, but the answer is lost
     result = await _adjust(gw, stock, 4)
@@ -160,11 +151,8 @@ async def test_5xx_after_apply_is_reconciled_not_resent(
     assert await _level(gw, stock) == stock["available"] + 4
 
 
-async def test_permanent_422_quarantines_then_replay_after_fix(
-    shopify_store: ServeSandbox, start_writes: StartWrites
-) -> None:
-    sandbox, conn = await shopify_store()
-    gw = await start_writes([conn])
+async def test_permanent_422_quarantines_then_replay_after_fix(shop_a: ShopA) -> None:
+    sandbox, gw = shop_a
     stock = first_stock(sandbox, "shop-a")
     level = sandbox.state.inventory_levels.pop(stock["key"])  # not stocked there any more
 
@@ -187,11 +175,8 @@ async def test_permanent_422_quarantines_then_replay_after_fix(
     assert refused["__typename"] == "ReplayRefused"
 
 
-async def test_same_resource_runs_in_order(
-    shopify_store: ServeSandbox, start_writes: StartWrites
-) -> None:
-    sandbox, conn = await shopify_store()
-    gw = await start_writes([conn])
+async def test_same_resource_runs_in_order(shop_a: ShopA) -> None:
+    sandbox, gw = shop_a
     stock, other = first_stock(sandbox, "shop-a", 0), first_stock(sandbox, "shop-a", 1)
     sandbox.writes.hold = asyncio.Event()  # the first write is applied but not answered
 

@@ -5,7 +5,6 @@ stores without MSI write stock through the legacy stock item."""
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import AsyncIterator
 from decimal import Decimal
 from typing import Any
@@ -44,12 +43,23 @@ LEVEL = """query($v: [ID!]!, $l: [ID!]) {
   inventoryLevels(variantIds: $v, locationIds: $l) { available } }"""
 
 
+Magento = tuple[MagentoSandbox, WriteGateway]
+
+
 @pytest.fixture
-async def magento() -> AsyncIterator[tuple[MagentoSandbox, str]]:
-    async with contextlib.AsyncExitStack() as stack:
-        sandbox = MagentoSandbox(seed=4, orders=40, products=20)
-        url = await stack.enter_async_context(serve(sandbox.app))
+async def magento_sandbox() -> AsyncIterator[tuple[MagentoSandbox, str]]:
+    sandbox = MagentoSandbox(seed=4, orders=40, products=20)
+    async with serve(sandbox.app) as url:
         yield sandbox, url
+
+
+@pytest.fixture
+async def magento(
+    magento_sandbox: tuple[MagentoSandbox, str], start_writes: StartWrites
+) -> Magento:
+    """The served sandbox and a gateway over it as store `STORE`."""
+    sandbox, url = magento_sandbox
+    return sandbox, await _gateway(start_writes, sandbox, url)
 
 
 def _processing(sandbox: MagentoSandbox, rows: int = 2) -> dict[str, Any]:
@@ -65,21 +75,25 @@ def _order_gid(order: dict[str, Any]) -> str:
     return encode_id(STORE, Kind.ORDER, str(order["entity_id"]))
 
 
+def _one_row(
+    order: dict[str, Any], row: dict[str, Any], quantity: int = 1, **line: Any
+) -> dict[str, Any]:
+    """A shipment's or credit memo's input naming `quantity` of one item row of the order."""
+    lines = [{"lineItemId": str(row["item_id"]), "quantity": quantity, **line}]
+    return {"orderId": _order_gid(order), "lines": lines}
+
+
 async def _gateway(start_writes: StartWrites, sandbox: MagentoSandbox, url: str) -> WriteGateway:
     return await start_writes([sandbox.connection(STORE, url)])
 
 
-async def test_partial_shipment_from_a_source_with_tracking(
-    magento: tuple[MagentoSandbox, str], start_writes: StartWrites
-) -> None:
-    sandbox, url = magento
-    gw = await _gateway(start_writes, sandbox, url)
+async def test_partial_shipment_from_a_source_with_tracking(magento: Magento) -> None:
+    sandbox, gw = magento
     order = _processing(sandbox)
     row = top_rows(order)[0]
     variables = {
         "input": {
-            "orderId": _order_gid(order),
-            "lines": [{"lineItemId": str(row["item_id"]), "quantity": 1}],
+            **_one_row(order, row),
             "trackingCompany": "UPS",
             "trackingNumber": "1Z-MAGE-1",
             "locationId": encode_id(STORE, Kind.LOCATION, "us_east"),
@@ -107,11 +121,8 @@ async def test_partial_shipment_from_a_source_with_tracking(
     assert sandbox.state.orders[order["entity_id"]]["state"] == "processing"  # not all shipped
 
 
-async def test_shipping_everything_completes_the_order(
-    magento: tuple[MagentoSandbox, str], start_writes: StartWrites
-) -> None:
-    sandbox, url = magento
-    gw = await _gateway(start_writes, sandbox, url)
+async def test_shipping_everything_completes_the_order(magento: Magento) -> None:
+    sandbox, gw = magento
     order = _processing(sandbox, rows=1)
     result = await gw.data(FULFIL, {"input": {"orderId": _order_gid(order)}})
     assert result["createFulfillment"]["__typename"] == "CreateFulfillmentSuccess", result
@@ -126,19 +137,13 @@ async def test_shipping_everything_completes_the_order(
 
 
 async def test_shipping_more_than_ordered_is_quarantined_with_magentos_message(
-    magento: tuple[MagentoSandbox, str], start_writes: StartWrites
+    magento: Magento,
 ) -> None:
-    sandbox, url = magento
-    gw = await _gateway(start_writes, sandbox, url)
+    sandbox, gw = magento
     order = _processing(sandbox, rows=1)
     row = top_rows(order)[0]
     too_many = int(row["qty_ordered"]) + 5
-    variables = {
-        "input": {
-            "orderId": _order_gid(order),
-            "lines": [{"lineItemId": str(row["item_id"]), "quantity": too_many}],
-        }
-    }
+    variables = {"input": _one_row(order, row, too_many)}
     result = (await gw.data(FULFIL, variables))["createFulfillment"]
     assert result["__typename"] == "WriteFailed", result
     assert result["operation"]["status"] == "QUARANTINED"
@@ -148,21 +153,12 @@ async def test_shipping_more_than_ordered_is_quarantined_with_magentos_message(
     assert sandbox.state.shipments == []
 
 
-async def test_lost_ship_answer_is_reconciled_by_the_tagged_comment(
-    magento: tuple[MagentoSandbox, str], start_writes: StartWrites
-) -> None:
-    sandbox, url = magento
-    gw = await _gateway(start_writes, sandbox, url)
+async def test_lost_ship_answer_is_reconciled_by_the_tagged_comment(magento: Magento) -> None:
+    sandbox, gw = magento
     order = _processing(sandbox)
     row = top_rows(order)[0]
     sandbox.writes.fail_after_apply.append(503)  # shipment created, the answer lost
-    variables = {
-        "input": {
-            "orderId": _order_gid(order),
-            "lines": [{"lineItemId": str(row["item_id"]), "quantity": 1}],
-        },
-        "key": "ship-lost",
-    }
+    variables = {"input": _one_row(order, row), "key": "ship-lost"}
     result = (await gw.data(FULFIL, variables))["createFulfillment"]
     assert result["__typename"] == "CreateFulfillmentSuccess", result
     assert sandbox.writes.count(f"ship:{order['entity_id']}") == 1  # found, not re-sent
@@ -170,17 +166,13 @@ async def test_lost_ship_answer_is_reconciled_by_the_tagged_comment(
     assert "cartgraph-op:ship-lost" in sandbox.state.shipments[0]["comments"][0]["comment"]
 
 
-async def test_offline_credit_memo_with_lines_shipping_and_amount(
-    magento: tuple[MagentoSandbox, str], start_writes: StartWrites
-) -> None:
-    sandbox, url = magento
-    gw = await _gateway(start_writes, sandbox, url)
+async def test_offline_credit_memo_with_lines_shipping_and_amount(magento: Magento) -> None:
+    sandbox, gw = magento
     order = _processing(sandbox)
     row = top_rows(order)[0]
     variables = {
         "input": {
-            "orderId": _order_gid(order),
-            "lines": [{"lineItemId": str(row["item_id"]), "quantity": 1, "restock": True}],
+            **_one_row(order, row, restock=True),
             "amount": "7.50",
             "reason": "damaged in transit",
         },
@@ -202,11 +194,8 @@ async def test_offline_credit_memo_with_lines_shipping_and_amount(
     assert [Decimal(r["amount"]["amount"]) for r in read["refunds"]] == [Decimal("7.50")]
 
 
-async def test_refunding_everything_closes_the_order_and_more_is_refused(
-    magento: tuple[MagentoSandbox, str], start_writes: StartWrites
-) -> None:
-    sandbox, url = magento
-    gw = await _gateway(start_writes, sandbox, url)
+async def test_refunding_everything_closes_the_order_and_more_is_refused(magento: Magento) -> None:
+    sandbox, gw = magento
     order = _processing(sandbox, rows=1)
     lines = [
         {"lineItemId": str(r["item_id"]), "quantity": int(r["qty_ordered"])}

@@ -9,7 +9,7 @@ from platforms.ids import Kind, encode_id
 from platforms.sandbox_kit import serve
 from platforms.woocommerce.sandbox import WooCommerceSandbox
 from platforms.writes import TAG_PREFIX
-from tests.gateway.writes.conftest import ServeSandbox, StartWrites
+from tests.gateway.writes.conftest import ShopA, StartWrites
 
 FULFIL = """mutation($input: CreateFulfillmentInput!, $key: String) {
   createFulfillment(input: $input, idempotencyKey: $key) { __typename
@@ -34,11 +34,8 @@ def _open_unfulfilled(orders: list[dict[str, Any]]) -> dict[str, Any]:
     )
 
 
-async def test_shopify_partial_fulfillment_applies_once(
-    shopify_store: ServeSandbox, start_writes: StartWrites
-) -> None:
-    sandbox, conn = await shopify_store()
-    gw = await start_writes([conn])
+async def test_shopify_partial_fulfillment_applies_once(shop_a: ShopA) -> None:
+    sandbox, gw = shop_a
     order = _open_unfulfilled(sandbox.state.orders)
     line = order["line_items"][0]
     variables = {
@@ -60,11 +57,8 @@ async def test_shopify_partial_fulfillment_applies_once(
     assert read["fulfillmentStatus"] == "PARTIALLY_FULFILLED"
 
 
-async def test_shopify_refund_is_tagged_and_reconciled_after_lost_answer(
-    shopify_store: ServeSandbox, start_writes: StartWrites
-) -> None:
-    sandbox, conn = await shopify_store()
-    gw = await start_writes([conn])
+async def test_shopify_refund_is_tagged_and_reconciled_after_lost_answer(shop_a: ShopA) -> None:
+    sandbox, gw = shop_a
     order = next(o for o in sandbox.state.orders if o["financial_status"] == "paid")
     line = order["line_items"][0]
     sandbox.writes.fail_after_apply.append(503)  # refund created, answer lost

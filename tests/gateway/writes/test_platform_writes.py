@@ -3,7 +3,6 @@ reach its sandbox through the platform's real endpoints, and a following read sh
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import AsyncIterator
 from decimal import Decimal
 
@@ -38,14 +37,20 @@ SPECS = all_specs()
 
 
 @pytest.fixture(params=SPECS, ids=[s.platform.value for s in SPECS])
-async def platform_store(
-    request: pytest.FixtureRequest,
-) -> AsyncIterator[tuple[PlatformSpec, Sandbox, str]]:
+async def platform_store(request: pytest.FixtureRequest) -> AsyncIterator[tuple[Sandbox, str]]:
     spec: PlatformSpec = request.param
-    async with contextlib.AsyncExitStack() as stack:
-        sandbox = spec.create_sandbox(seed=5, orders=30, products=10)
-        url = await stack.enter_async_context(serve(sandbox.app))
-        yield spec, sandbox, url
+    sandbox = spec.create_sandbox(seed=5, orders=30, products=10)
+    async with serve(sandbox.app) as url:
+        yield sandbox, url
+
+
+@pytest.fixture
+async def store(
+    platform_store: tuple[Sandbox, str], start_writes: StartWrites
+) -> tuple[Sandbox, WriteGateway]:
+    """Each platform's served sandbox, and a gateway over it as store-1."""
+    sandbox, url = platform_store
+    return sandbox, await start_writes([sandbox.connection("store-1", url)])
 
 
 def _stocked(sandbox: Sandbox, store_id: str) -> tuple[str, str]:
@@ -66,11 +71,8 @@ async def _available(gw: WriteGateway, variant: str, location: str) -> int:
     return int(levels[0]["available"])
 
 
-async def test_stock_writes_then_read(
-    platform_store: tuple[PlatformSpec, Sandbox, str], start_writes: StartWrites
-) -> None:
-    _, sandbox, url = platform_store
-    gw = await start_writes([sandbox.connection("store-1", url)])
+async def test_stock_writes_then_read(store: tuple[Sandbox, WriteGateway]) -> None:
+    sandbox, gw = store
     variant, location = _stocked(sandbox, "store-1")
     ids = {"variantId": variant, "locationId": location}
 
@@ -87,11 +89,8 @@ async def test_stock_writes_then_read(
     assert await _available(gw, variant, location) == 12
 
 
-async def test_price_write_then_read(
-    platform_store: tuple[PlatformSpec, Sandbox, str], start_writes: StartWrites
-) -> None:
-    _, sandbox, url = platform_store
-    gw = await start_writes([sandbox.connection("store-1", url)])
+async def test_price_write_then_read(store: tuple[Sandbox, WriteGateway]) -> None:
+    sandbox, gw = store
     variant, _ = _stocked(sandbox, "store-1")
     result = await gw.data(PRICE, {"input": {"variantId": variant, "price": "23.45"}})
     outcome = result["updateVariantPrice"]
@@ -101,11 +100,8 @@ async def test_price_write_then_read(
     assert Decimal(read["price"]["amount"]) == Decimal("23.45")
 
 
-async def test_cancel_then_read(
-    platform_store: tuple[PlatformSpec, Sandbox, str], start_writes: StartWrites
-) -> None:
-    _, sandbox, url = platform_store
-    gw = await start_writes([sandbox.connection("store-1", url)])
+async def test_cancel_then_read(store: tuple[Sandbox, WriteGateway]) -> None:
+    _, gw = store
     edges = (await gw.data(OPEN_ORDERS, {"s": ["store-1"]}))["orders"]["edges"]
     assert edges, "the seed has open orders"
     order_id = edges[0]["node"]["id"]
@@ -114,11 +110,8 @@ async def test_cancel_then_read(
     assert (await gw.data(ORDER, {"id": order_id}))["order"]["status"] == "CANCELLED"
 
 
-async def test_bad_price_is_a_typed_error_not_a_write(
-    platform_store: tuple[PlatformSpec, Sandbox, str], start_writes: StartWrites
-) -> None:
-    _, sandbox, url = platform_store
-    gw = await start_writes([sandbox.connection("store-1", url)])
+async def test_bad_price_is_a_typed_error_not_a_write(store: tuple[Sandbox, WriteGateway]) -> None:
+    sandbox, gw = store
     variant, _ = _stocked(sandbox, "store-1")
     body = await gw.query(PRICE, {"input": {"variantId": variant, "price": "-1"}})
     assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"

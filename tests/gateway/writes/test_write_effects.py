@@ -20,7 +20,7 @@ from platforms.ids import Kind, encode_id
 from platforms.sandbox_kit import serve
 from platforms.shopify.sandbox import DEFAULT_TOKEN, DEFAULT_VERSION, ShopifySandbox
 from platforms.shopify.sandbox_transactions import SALE_ID_BASE
-from tests.gateway.writes.conftest import FAST_RETRY, ServeSandbox, StartWrites, WriteGateway
+from tests.gateway.writes.conftest import FAST_RETRY, ServeSandbox, ShopA, WriteGateway
 
 PRODUCT = """query($id: ID!) { product(id: $id) { variants { externalId price { amount } } } }"""
 PRICE = """mutation($input: UpdateVariantPriceInput!) { updateVariantPrice(input: $input) {
@@ -120,11 +120,8 @@ async def test_sandbox_requires_parent_id_and_serves_transactions(
     assert order["refunds"] == []  # neither refusal changed the order
 
 
-async def test_refund_of_money_names_the_captured_payment(
-    shopify_store: ServeSandbox, start_writes: StartWrites
-) -> None:
-    sandbox, conn = await shopify_store()
-    gw = await start_writes([conn])
+async def test_refund_of_money_names_the_captured_payment(shop_a: ShopA) -> None:
+    sandbox, gw = shop_a
     order = _paid(sandbox)
     order_id = encode_id("shop-a", Kind.ORDER, str(order["id"]))
     variables = {"input": {"orderId": order_id, "amount": "4.00", "reason": "late"}, "key": "r1"}

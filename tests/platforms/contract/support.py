@@ -1,4 +1,4 @@
-"""Shared helpers of the contract suite (imported by its conftest and tests)."""
+"""Shared helpers of the contract suite, also used by the per-platform client tests."""
 
 from __future__ import annotations
 
@@ -6,8 +6,11 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+import pytest
+
 from platforms.adapter import PlatformClient, PlatformSpec, StoreConnection
 from platforms.canonical import Entity
+from platforms.errors import AuthenticationError
 from platforms.sandbox_kit import Sandbox, SandboxFacts
 
 # Every sandbox factory accepts these keywords; small enough to keep the suite fast, large
@@ -48,3 +51,13 @@ async def walk(fetch: Callable[[str | None], Awaitable[Any]]) -> tuple[list[Any]
             return items, pages
         cursor = page.next_cursor
     raise AssertionError("pagination never ended")
+
+
+async def authentication_error(client: PlatformClient, ids: list[str]) -> AuthenticationError:
+    """What get_orders raises on credentials the platform refuses; the client is closed."""
+    try:
+        with pytest.raises(AuthenticationError) as info:
+            await client.get_orders(ids)
+    finally:
+        await client.aclose()
+    return info.value

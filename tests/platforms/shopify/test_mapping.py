@@ -18,10 +18,10 @@ from platforms.canonical import (
     ProductStatus,
 )
 from platforms.errors import PayloadError
-from platforms.shopify.mapping import (
+from platforms.shopify.mapping_orders import map_order
+from platforms.shopify.mapping_products import (
     map_inventory_level,
     map_location,
-    map_order,
     map_product,
     map_variant,
 )

@@ -8,13 +8,14 @@ from datetime import UTC, datetime
 
 import pytest
 
-from platforms.adapter import OrderQuery, ProductQuery, VariantKey
-from platforms.canonical import OrderStatus
-from platforms.errors import AuthenticationError, InvalidInputError, UpstreamUnavailableError
+from platforms.adapter import OrderQuery, Page, ProductQuery, VariantKey
+from platforms.canonical import Order, OrderStatus
+from platforms.errors import InvalidInputError, UpstreamUnavailableError
 from platforms.woocommerce import SPEC
 from platforms.woocommerce.client import WooCommerceClient
 from platforms.woocommerce.sandbox import WooCommerceSandbox
 from platforms.woocommerce.testing import Served
+from tests.platforms.contract.support import authentication_error, walk
 
 ORDERS = "GET /wp-json/wc/v3/orders"
 PRODUCTS = "GET /wp-json/wc/v3/products"
@@ -24,18 +25,15 @@ VARIATIONS = "GET /wp-json/wc/v3/products/{id}/variations"
 
 async def test_list_orders_pages_newest_modified_first_one_call_each(served: Served) -> None:
     client, calls = served.client, served.sandbox.calls
-    seen: list[str] = []
-    cursor: str | None = None
-    pages = 0
-    while True:
+
+    async def fetch(cursor: str | None) -> Page[Order]:
         page = await client.list_orders(OrderQuery(), cursor=cursor, limit=100)
-        seen.extend(o.external_id for o in page.items)
-        pages += 1
         updated = [o.updated_at for o in page.items]
         assert updated == sorted(updated, reverse=True)
-        cursor = page.next_cursor
-        if cursor is None:
-            break
+        return page
+
+    orders, pages = await walk(fetch)
+    seen = [o.external_id for o in orders]
     visible = [i for i, o in served.sandbox.state.orders.items() if o["status"] != "trash"]
     assert sorted(seen) == sorted(map(str, visible)) and len(seen) == len(set(seen))
     assert calls.by_route == {ORDERS: pages} and pages == -(-len(visible) // 100)
@@ -156,13 +154,8 @@ async def test_401_fails_after_exactly_one_request_and_leaks_nothing(
         )
     )
     caplog.set_level(logging.DEBUG)
-    try:
-        with pytest.raises(AuthenticationError) as info:
-            await bad.get_orders(["5000"])
-    finally:
-        await bad.aclose()
+    error = await authentication_error(bad, ["5000"])
     assert served.sandbox.calls.total == 1
-    error = info.value
     assert error.status == 401 and error.operation == "get_orders"
     assert "provided signature does not match" in error.message
     text = f"{error} {error.extensions()} {bad!r} {conn!r} {caplog.text}"
