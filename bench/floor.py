@@ -83,8 +83,10 @@ def _nested(client: PlatformClient, page: int) -> Operation:
             for line in order.line_items
             if line.variant_external_id
         }
-        batch = await client.get_variants(list(keys))
-        missing = {v.product_external_id for v in batch.variants.values()} - set(batch.products)
+        # the query reads `product { id title }`, not its variants: as the gateway does
+        batch = await client.get_variants(list(keys), complete_parents=False)
+        have = {*batch.products, *batch.partial_products}
+        missing = {v.product_external_id for v in batch.variants.values()} - have
         items = [
             v.inventory_item_id
             for v in batch.variants.values()

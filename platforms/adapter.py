@@ -106,6 +106,10 @@ class VariantBatch:
     products: Mapping[str, Product]
     # variant ids whose payload could not be mapped (absent from `variants`), with why.
     errors: Mapping[str, PayloadError] = field(default_factory=dict)
+    # parents whose variant list is incomplete (e.g. siblings skipped for
+    # `complete_parents=False`): every other field is final. Never cache them or hand them
+    # on as whole products.
+    partial_products: Mapping[str, Product] = field(default_factory=dict)
 
 
 class PlatformClient(Protocol):
@@ -140,8 +144,15 @@ class PlatformClient(Protocol):
         """Products by external id, in as few requests as the platform allows."""
         ...
 
-    async def get_variants(self, keys: Sequence[VariantKey]) -> VariantBatch:
-        """Variants by external id, plus the parent products fetched on the way."""
+    async def get_variants(
+        self, keys: Sequence[VariantKey], *, complete_parents: bool = True
+    ) -> VariantBatch:
+        """Variants by external id, plus the parent products fetched on the way.
+
+        `complete_parents=False` says the caller needs no parent's variant list: a platform
+        may then skip calls that only complete it and return such parents in
+        `partial_products` instead of `products`. Platforms whose parents come whole ignore it.
+        """
         ...
 
     async def get_inventory_levels(

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import strawberry
+from graphql import FieldNode
 from strawberry.scalars import JSON
 
 from platforms import canonical as c
@@ -114,3 +116,24 @@ def entity_fields(entity: c.Entity) -> dict[str, Any]:
         "custom_fields": CustomField.all(entity.custom_fields),
         "raw": cast(JSON, entity.raw),
     }
+
+
+def may_select(info: strawberry.Info, *path: str, nodes: Sequence[FieldNode] | None = None) -> bool:
+    """False only when the selection under the current field provably does not select the
+    field `path` (schema names, e.g. "product", "variants"); aliases and directives are
+    ignored (a field under @skip counts as selected). A fragment spread or inline fragment
+    on the way means True: reading it is not worth the risk. `nodes` is for the recursion.
+
+    Reads the raw field nodes: strawberry's `info.selected_fields` builds the whole
+    selection tree for every call.
+    """
+    head, *rest = path
+    for node in info._raw_info.field_nodes if nodes is None else nodes:
+        for selection in node.selection_set.selections if node.selection_set else ():
+            if not isinstance(selection, FieldNode):
+                return True
+            if selection.name.value == head and (
+                not rest or may_select(info, *rest, nodes=[selection])
+            ):
+                return True
+    return False

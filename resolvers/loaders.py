@@ -37,11 +37,16 @@ class StoreKey(NamedTuple):
 
 
 class VariantLoadKey(NamedTuple):
-    """A variant to load, plus its parent product when known (lets platforms batch)."""
+    """A variant to load, plus its parent product when known (lets platforms batch).
+
+    `complete_parent=False`: the caller will not read the parent's variant list, so the
+    parent may come back incomplete (into `Loaders.partial_products`) for fewer calls.
+    """
 
     store_id: str
     external_id: str
     product_external_id: str | None = None
+    complete_parent: bool = True
 
 
 class _PerStoreLoader(DataLoader[Any, Any], Generic[V]):
@@ -103,12 +108,13 @@ class ProductByIdLoader(_PerStoreLoader[Product]):
 
 
 class VariantByIdLoader(_PerStoreLoader[Variant]):
-    """Variants by (store, external id[, parent product hint]).
+    """Variants by VariantLoadKey (store, external id[, parent hint, complete_parent]).
 
     A variant whose hinted parent is in the store's product cache comes from there. Parent
     products fetched on the way go into that cache and prime ProductByIdLoader, and stock
     that came inline primes InventoryLevelsByInventoryItemLoader, so neither costs another
-    upstream call.
+    upstream call. Parents asked incomplete (no key of the store's batch wants them whole)
+    go into `Loaders.partial_products` only.
     """
 
     async def fetch(
@@ -118,13 +124,19 @@ class VariantByIdLoader(_PerStoreLoader[Variant]):
         cached = handle.products.peek(set(hints.values()))
         found = _cached_variants(ids, hints, cached)
         rest = [i for i in ids if i not in found]
+        complete = any(_wants_complete(k) for k in keys if k[1] not in found)
         batch = (
-            await handle.client.get_variants([VariantKey(i, hints.get(i)) for i in rest])
+            await handle.client.get_variants(
+                [VariantKey(i, hints.get(i)) for i in rest], complete_parents=complete
+            )
             if rest
             else VariantBatch({}, {})
         )
         handle.products.put(batch.products)
         store_id = handle.connection.store_id
+        self.ctx.loaders.partial_products.update(
+            {StoreKey(store_id, pid): p for pid, p in batch.partial_products.items()}
+        )
         for product_id, product in {**cached, **batch.products}.items():
             self.ctx.loaders.product.prime(StoreKey(store_id, product_id), product)
         for variant in batch.variants.values():
@@ -133,6 +145,11 @@ class VariantByIdLoader(_PerStoreLoader[Variant]):
                     StoreKey(store_id, variant.inventory_item_id), list(variant.inline_inventory)
                 )
         return Found({**found, **batch.variants}, batch.errors)
+
+
+def _wants_complete(key: Any) -> bool:
+    """A variant key's `complete_parent` (True for keys without the flag)."""
+    return len(key) < 4 or bool(key[3])
 
 
 def _cached_variants(
@@ -221,3 +238,5 @@ class Loaders:
         self.customer = CustomerByIdLoader(ctx)
         self.fulfillments = FulfillmentsByOrderLoader(ctx)
         self.refunds = RefundsByOrderLoader(ctx)
+        # parents fetched with an incomplete variant list: for reads that skip `variants`.
+        self.partial_products: dict[StoreKey, Product] = {}

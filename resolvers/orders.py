@@ -18,6 +18,7 @@ from resolvers.common import (
     OrderStatusEnum,
     StoreObject,
     entity_fields,
+    may_select,
 )
 from resolvers.connections import PageInfo, paginate
 from resolvers.loaders import StoreKey, VariantLoadKey
@@ -73,7 +74,12 @@ class LineItem:
 
         if not self.variant_external_id:
             return None
-        key = VariantLoadKey(self.store_id, self.variant_external_id, self.product_external_id)
+        key = VariantLoadKey(
+            self.store_id,
+            self.variant_external_id,
+            self.product_external_id,
+            complete_parent=may_select(info, "product", "variants"),
+        )
         found = await info.context.loaders.variant.load(key)
         return None if found is None else Variant.of(found)
 

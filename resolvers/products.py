@@ -10,7 +10,7 @@ import strawberry
 from platforms import canonical as c
 from platforms.adapter import Page, PlatformClient, ProductQuery
 from platforms.ids import Kind, decode_id
-from resolvers.common import Money, ProductStatusEnum, StoreObject, entity_fields
+from resolvers.common import Money, ProductStatusEnum, StoreObject, entity_fields, may_select
 from resolvers.connections import PageInfo, paginate
 from resolvers.loaders import StoreKey, VariantLoadKey
 
@@ -62,9 +62,11 @@ class Variant(StoreObject):
 
     @strawberry.field(description="The product this variant belongs to.")
     async def product(self, info: strawberry.Info) -> Product | None:
-        found = await info.context.loaders.product.load(
-            StoreKey(self.store_id, self.product_external_id)
-        )
+        key = StoreKey(self.store_id, self.product_external_id)
+        partial = info.context.loaders.partial_products.get(key)
+        if partial is not None and not may_select(info, "variants"):
+            return Product.of(partial)
+        found = await info.context.loaders.product.load(key)
         return None if found is None else Product.of(found)
 
     @strawberry.field(description="Stock of this variant at each location (optionally filtered).")

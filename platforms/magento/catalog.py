@@ -58,21 +58,38 @@ def assemble_variant_batch(
 ) -> VariantBatch:
     """Variants for `keys` from the payloads fetched (missing or non-variant ids absent).
 
-    A key's parent hint is used when that configurable really links the child. Parents
-    are returned as Products only when every child of theirs was fetched too, so a
-    Product handed on never carries a partial variant list. A key whose payload cannot be
-    mapped gets its own error; a parent that cannot be mapped is left for the product read.
+    A key's parent hint is used when that configurable really links the child. A parent
+    goes into `products` when every child of theirs was fetched too, so a Product handed on
+    never carries a partial variant list; otherwise into `partial_products`, with the
+    children fetched. A key whose payload cannot be mapped gets its own error; a parent that
+    cannot be mapped is left for the product read.
     """
     variants: dict[str, Variant] = {}
-    products: dict[str, Product] = {}
+    parents = _Parents()
     errors: dict[str, PayloadError] = {}
     for key in keys:
         try:
-            _assemble_one(key, known, store_id, currency, inline_stock, variants, products)
+            _assemble_one(key, known, store_id, currency, inline_stock, variants, parents)
         except (PayloadError, ValueError, TypeError, KeyError) as exc:
             errors[key.external_id] = site.error(exc, key.external_id)
             variants.pop(key.external_id, None)
-    return VariantBatch(variants=variants, products=products, errors=errors)
+    return VariantBatch(
+        variants=variants,
+        products=parents.complete,
+        errors=errors,
+        partial_products=parents.partial,
+    )
+
+
+class _Parents:
+    """The parent Products of a batch: complete ones and those missing some children."""
+
+    def __init__(self) -> None:
+        self.complete: dict[str, Product] = {}
+        self.partial: dict[str, Product] = {}
+
+    def has(self, product_id: str) -> bool:
+        return product_id in self.complete or product_id in self.partial
 
 
 def _assemble_one(
@@ -82,9 +99,9 @@ def _assemble_one(
     currency: str,
     inline_stock: bool,
     variants: dict[str, Variant],
-    products: dict[str, Product],
+    parents: _Parents,
 ) -> None:
-    """One key's variant (and its product, when complete and mappable) into the results."""
+    """One key's variant (and its product, when mappable) into the results."""
     row = known.get(key.external_id)
     if row is None or is_configurable(row):
         return
@@ -104,15 +121,15 @@ def _assemble_one(
             position=links.index(key.external_id) + 1,
             inline_stock=inline_stock,
         )
-        if not all(cid in known for cid in links):
-            return
     product_id = str(parent["id"])
-    if product_id in products:
+    if parents.has(product_id):
         return
+    whole = all(cid in known for cid in links)
     try:
         children = known if links else None
-        products[product_id] = map_product(
+        product = map_product(
             parent, store_id, currency, children=children, inline_stock=inline_stock
         )
     except PayloadError:
-        pass  # the variant stands; a read of the product itself reports the bad parent
+        return  # the variant stands; a read of the product itself reports the bad parent
+    (parents.complete if whole else parents.partial)[product_id] = product

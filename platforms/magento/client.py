@@ -145,15 +145,19 @@ class MagentoClient(MagentoPeopleReads):
             site=self._site(operation),
         )
 
-    async def get_variants(self, keys: Sequence[VariantKey]) -> VariantBatch:
+    async def get_variants(
+        self, keys: Sequence[VariantKey], *, complete_parents: bool = True
+    ) -> VariantBatch:
         """Variants (child or standalone simple products) by entity_id: one `products`
         search for the variant ids and their parent hints together (per 300 ids).
 
         Configurable parents come back as complete Products (one more search for their
-        children not already fetched), so resolving a variant's product costs nothing more.
-        Magento's REST API has no child-to-parent lookup, so an unhinted key that turns out
-        to be a configurable's child (not visible individually) costs one search listing
-        the configurables, ceil(configurables/300) calls, to find its parent.
+        children not already fetched), so resolving a variant's product costs nothing more;
+        with `complete_parents=False` that search is skipped and they come back in
+        `partial_products`, with the children fetched. Magento's REST API has no
+        child-to-parent lookup, so an unhinted key that turns out to be a configurable's
+        child (not visible individually) costs one search listing the configurables,
+        ceil(configurables/300) calls, to find its parent.
         """
         wanted = numeric_ids(
             [k.external_id for k in keys] + [k.product_external_id or "" for k in keys]
@@ -162,7 +166,7 @@ class MagentoClient(MagentoPeopleReads):
         keys = await self._hint_orphans(keys, known)
         parents = [known.get(k.product_external_id or "") for k in keys]
         siblings = missing_children([p for p in parents if p is not None], known)
-        if siblings:
+        if siblings and complete_parents:
             found = await self._search_in("products", "entity_id", siblings, "get_variants")
             known.update(by_id(found))
         return assemble_variant_batch(

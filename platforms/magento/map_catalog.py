@@ -180,7 +180,9 @@ def map_product(
             map_variant(
                 kids[cid], store_id, currency, parent=data, position=pos, inline_stock=inline_stock
             )
-            for pos, cid in enumerate((c for c in child_ids(data) if c in kids), start=1)
+            # link positions, as get_variants gives them, even when some children are absent
+            for pos, cid in enumerate(child_ids(data), start=1)
+            if cid in kids
         )
     else:
         variants = (map_variant(data, store_id, currency, position=1, inline_stock=inline_stock),)

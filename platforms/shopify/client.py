@@ -103,13 +103,16 @@ class ShopifyClient(ShopifyPeopleReads):
         rows = await self._by_ids("products", wanted, ctx)
         return Found.keyed(*partition(self._products(rows, ctx)), lambda p: p.external_id, wanted)
 
-    async def get_variants(self, keys: Sequence[VariantKey]) -> VariantBatch:
+    async def get_variants(
+        self, keys: Sequence[VariantKey], *, complete_parents: bool = True
+    ) -> VariantBatch:
         """Variants by id, with their parent products.
 
         Shopify REST has no batch variant endpoint, but products embed their variants:
         keys with a product hint cost ceil(P / 250) calls for P distinct parents. Keys without
         a hint (or whose hint was wrong) cost one `variants/{id}.json` each, concurrently,
-        plus ceil(P' / 250) calls for parents not already fetched.
+        plus ceil(P' / 250) calls for parents not already fetched. Parents come whole, so
+        `complete_parents` changes nothing.
         """
         wanted = set(_numeric_ids(k.external_id for k in keys))
         hinted = [k for k in keys if k.external_id in wanted and k.product_external_id]

@@ -137,7 +137,9 @@ class WooCommerceClient(WooCommercePeopleReads):
         )
         return [p for p in found if p is not None]
 
-    async def get_variants(self, keys: Sequence[VariantKey]) -> VariantBatch:
+    async def get_variants(
+        self, keys: Sequence[VariantKey], *, complete_parents: bool = True
+    ) -> VariantBatch:
         """Variants by id plus the parent products fetched on the way.
 
         A simple product is its own variant (id = product id). Variations live under their
@@ -145,7 +147,8 @@ class WooCommerceClient(WooCommercePeopleReads):
         batch for the parents (hinted parents + unhinted ids, which may be simple products),
         then each variable parent's variations (all of them, same call count as `include=`,
         so the parent returned is complete), then `products/{id}` for unhinted ids still
-        unresolved. Calls: ceil(parents/100) + V + U.
+        unresolved. Calls: ceil(parents/100) + V + U. Parents come whole (the variations
+        are fetched anyway), so `complete_parents` changes nothing.
         """
         parent_ids = [k.product_external_id or k.external_id for k in keys]
         products = await self.get_products(parent_ids)

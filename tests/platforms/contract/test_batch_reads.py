@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from platforms.adapter import OrderQuery, ProductQuery, VariantKey
 from tests.platforms.contract.support import MISSING_ID, Store
 
@@ -36,7 +38,10 @@ async def test_get_products_returns_exactly_the_existing_keys_as_listed(store: S
         assert product == by_id[external_id]
 
 
-async def test_get_variants_with_and_without_parent_hints(store: Store) -> None:
+@pytest.mark.parametrize("complete_parents", [True, False], ids=["complete", "partial-ok"])
+async def test_get_variants_with_and_without_parent_hints(
+    store: Store, complete_parents: bool
+) -> None:
     parents = store.facts.variants
     ids = spread(list(parents), 30)
     hinted, unhinted = ids[::2], ids[1::2]
@@ -44,7 +49,7 @@ async def test_get_variants_with_and_without_parent_hints(store: Store) -> None:
     some_product = parents[ids[0]]
     keys += [VariantKey(MISSING_ID, some_product), VariantKey(MISSING_ID)]
 
-    batch = await store.client.get_variants(keys)
+    batch = await store.client.get_variants(keys, complete_parents=complete_parents)
 
     assert set(batch.variants) == set(ids)
     for variant_id, variant in batch.variants.items():
@@ -56,6 +61,15 @@ async def test_get_variants_with_and_without_parent_hints(store: Store) -> None:
         assert sorted(v.external_id for v in product.variants) == sorted(
             store.facts.products.get(product_id, (product_id,))
         )
+    # a partial parent (on a consistent store, only when allowed) holds some of its own
+    # variants, as fetched
+    assert complete_parents is False or not batch.partial_products
+    assert not batch.partial_products.keys() & batch.products.keys()
+    for product_id, product in batch.partial_products.items():
+        own = set(store.facts.products[product_id])
+        assert {v.external_id for v in product.variants} < own
+        for variant in product.variants:
+            assert variant == batch.variants.get(variant.external_id, variant)
 
 
 async def test_inventory_levels_per_item_at_the_locations_that_stock_it(store: Store) -> None:

@@ -8,7 +8,7 @@ items = distinct inventory items on the page and V = distinct variable/configura
 |-------------|------------------|---------------------------------------------------------------|
 | Shopify     | 3 + ceil(items/50) | orders page; `products.json?ids=` (variants embedded, 250 ids a call); `inventory_levels.json?inventory_item_ids=` (capped at 50 ids a call); `locations.json` |
 | WooCommerce | 2 + V            | orders page; `products?include=` (100 a call); one `products/{id}/variations` per variable product (no cross-product variations endpoint); stock rides on the variation and the one location is synthetic: 0 calls |
-| Magento 2   | 4, or 5 with an incomplete configurable | orders search; one `products` search for variants and parents (`entity_id in`); one for the configurables' other children (only when some are missing, so parents are complete); `inventory/source-items` (`sku in`, 300 a call); `inventory/sources` |
+| Magento 2   | 4                | orders search; one `products` search for variants and parents (`entity_id in`; the configurables' other children are not fetched, as `product { variants }` is not read); `inventory/source-items` (`sku in`, 300 a call); `inventory/sources` |
 """
 
 from __future__ import annotations
@@ -43,7 +43,6 @@ class PageShape:
 
     items: int  # distinct inventory items
     variable_products: int  # distinct parents with more than one variant
-    incomplete_products: int  # of those, parents with variants not on the page
 
 
 @dataclass(frozen=True)
@@ -57,21 +56,17 @@ class Cost:
 NESTED_ORDER_QUERY_CALLS: dict[str, Cost] = {
     "shopify": Cost("3 + ceil(items/50)", lambda s: 3 + math.ceil(s.items / 50)),
     "woocommerce": Cost("2 + V", lambda s: 2 + s.variable_products),
-    "magento": Cost(
-        "4 (+1 with an incomplete configurable)", lambda s: 4 + (s.incomplete_products > 0)
-    ),
+    "magento": Cost("4", lambda s: 4),
 }
 
 
 def shape(edges: list[dict[str, Any]], products: dict[str, tuple[str, ...]]) -> PageShape:
     variants = [li["variant"] for e in edges for li in e["node"]["lineItems"]]
-    on_page = {decode_id(v["id"]).external_id for v in variants}
     parents = {decode_id(v["product"]["id"]).external_id for v in variants}
     variable = [p for p in parents if len(products[p]) > 1]
     return PageShape(
         items=len({v["inventoryItemId"] for v in variants}),
         variable_products=len(variable),
-        incomplete_products=sum(1 for p in variable if not set(products[p]) <= on_page),
     )
 
 

@@ -9,12 +9,13 @@ import pytest
 
 from platforms.adapter import OrderQuery, ProductQuery, RateLimitSettings, VariantKey
 from platforms.canonical import OrderStatus
-from platforms.errors import AuthenticationError, InvalidInputError, UpstreamUnavailableError
+from platforms.errors import InvalidInputError, UpstreamUnavailableError
 from platforms.http import RetryPolicy
 from platforms.magento.client import MagentoClient
 from platforms.magento.convert import parse_time
 from platforms.magento.sandbox import MagentoSandbox
 from platforms.sandbox_kit import serve
+from tests.platforms.contract.support import authentication_error, walk
 
 # Mirrors conftest.FAST_RETRY (test modules are not importable from each other).
 FAST_RETRY = RetryPolicy(max_attempts=4, base_delay=0.01, max_delay=0.05)
@@ -26,14 +27,8 @@ SOURCES_ROUTE = "GET /rest/{store_code}/V1/inventory/sources"
 
 async def walk_orders(client: MagentoClient, query: OrderQuery, limit: int) -> list[str]:
     """Every order id list_orders yields, following cursors to the end."""
-    ids: list[str] = []
-    cursor: str | None = None
-    while True:
-        page = await client.list_orders(query, cursor=cursor, limit=limit)
-        ids += [order.external_id for order in page.items]
-        if page.next_cursor is None:
-            return ids
-        cursor = page.next_cursor
+    orders, _ = await walk(lambda cursor: client.list_orders(query, cursor=cursor, limit=limit))
+    return [order.external_id for order in orders]
 
 
 @pytest.mark.parametrize(("limit", "calls"), [(100, 6), (250, 3), (300, 2), (1000, 2)])
@@ -119,16 +114,10 @@ async def test_get_products_counts(client: MagentoClient, sandbox: MagentoSandbo
 async def test_list_products_two_calls_per_page_with_configurables(
     client: MagentoClient, sandbox: MagentoSandbox
 ) -> None:
-    seen: list[str] = []
-    cursor: str | None = None
-    pages = 0
-    while True:
-        page = await client.list_products(ProductQuery(), cursor=cursor, limit=100)
-        pages += 1
-        seen += [p.external_id for p in page.items]
-        if page.next_cursor is None:
-            break
-        cursor = page.next_cursor
+    products, pages = await walk(
+        lambda cursor: client.list_products(ProductQuery(), cursor=cursor, limit=100)
+    )
+    seen = [p.external_id for p in products]
     assert len(seen) == len(set(seen)) == 150  # children are variants, not products
     assert sandbox.calls.by_route == {PRODUCTS_ROUTE: 2 * pages}
 
@@ -157,6 +146,23 @@ async def test_get_variants_one_call_plus_one_for_missing_siblings(
     assert set(batch.products) == {"1", "5", "7"}
     assert len(batch.products["1"].variants) == 3
     assert len(batch.products["7"].variants) == 3
+
+
+async def test_get_variants_without_complete_parents_skips_the_siblings(
+    client: MagentoClient, sandbox: MagentoSandbox
+) -> None:
+    keys = [VariantKey("2", "1"), VariantKey("3", "1"), VariantKey("4", "1"), VariantKey("5")]
+    keys += [VariantKey("9", "7")]  # 7's other children (8, 10) are not asked for
+    batch = await client.get_variants(keys, complete_parents=False)
+    assert sandbox.calls.by_route == {PRODUCTS_ROUTE: 1}
+    assert set(batch.variants) == {"2", "3", "4", "5", "9"}
+    assert set(batch.products) == {"1", "5"}  # every child of 1 was asked for
+    assert set(batch.partial_products) == {"7"}
+    partial = batch.partial_products["7"]
+    assert [v.external_id for v in partial.variants] == ["9"]
+    assert partial.variants[0] == batch.variants["9"]  # same link position, same variant
+    whole = (await client.get_products(["7"]))["7"]
+    assert partial.model_copy(update={"variants": whole.variants}) == whole
 
 
 async def test_inventory_and_locations_with_msi(
@@ -255,13 +261,8 @@ async def test_401_is_authentication_error_after_one_request(
     client = MagentoClient(conn, retry=FAST_RETRY)
     sandbox.calls.reset()
     caplog.set_level(logging.DEBUG)
-    try:
-        with pytest.raises(AuthenticationError) as info:
-            await client.get_orders(["1"])
-    finally:
-        await client.aclose()
+    error = await authentication_error(client, ["1"])
     assert sandbox.calls.total == 1
-    error = info.value
     assert error.status == 401 and error.store_id == "mg" and error.operation == "get_orders"
     # Magento's template is filled in from its parameters.
     assert "isn't authorized to access Magento_Sales::actions_view" in error.message
