@@ -93,6 +93,10 @@ class WooCommerceWriter(RestWriter[WooCommerceClient]):
         if isinstance(command, AdjustInventory):
             _, body = await self._variant_path(command.variant_id)
             now, before = body.get("stock_quantity"), checkpoint.get("before")
+            if before is None:  # untracked stock: the send counts from 0 and turns tracking on
+                if now is None:
+                    return None  # still untracked: not applied
+                before = 0
             if not self.adjust_applied(command, command.variant_id, before, now):
                 return None
             return stock_outcome(command.variant_id, LOCATION_ID, now)

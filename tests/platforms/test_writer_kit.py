@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from platforms.adapter import PlatformSpec
-from platforms.registry import all_specs
+from platforms.registry import all_specs, get_spec
 from platforms.sandbox_kit import serve
 from platforms.writes import AdjustInventory, OutcomeUnknownError, PlatformWriter, SetInventory
 
@@ -72,3 +72,28 @@ async def test_reconcile_refuses_to_guess_when_the_stock_moved_otherwise(
     assert caught.value.code == "OUTCOME_UNKNOWN"
     assert (caught.value.store_id, caught.value.operation) == ("store-1", "adjust_inventory")
     assert "a person must decide" in str(caught.value)
+
+
+async def test_woocommerce_adjustment_of_untracked_stock_reconciles() -> None:
+    # A WooCommerce product may not track stock (manage_stock false, stock_quantity null):
+    # an adjustment counts from 0 and turns tracking on, and a lost answer must still be
+    # told apart (null: not applied; the delta: applied) rather than quarantined.
+    spec = get_spec("woocommerce")
+    sandbox = spec.create_sandbox(seed=5, orders=5, products=5)
+    product = next(p for p in sandbox.state.products.values() if p["type"] == "simple")
+    product.update(manage_stock=False, stock_quantity=None)
+    async with serve(sandbox.app) as url:
+        client = spec.create_client(sandbox.connection("store-1", url), None)
+        try:
+            writer = spec.create_writer(client)
+            adjust = AdjustInventory(str(product["id"]), "default", 4)
+            checkpoint = await writer.prepare(adjust, operation_key="op-3")
+            assert (
+                await writer.reconcile(adjust, operation_key="op-3", checkpoint=checkpoint) is None
+            )
+            sent = await writer.execute(adjust, operation_key="op-3", checkpoint=checkpoint)
+            found = await writer.reconcile(adjust, operation_key="op-3", checkpoint=checkpoint)
+            assert found is not None and found.data == sent.data
+            assert found.data["available"] == 4
+        finally:
+            await client.aclose()
