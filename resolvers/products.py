@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import strawberry
 
@@ -12,7 +12,7 @@ from platforms.adapter import Page, PlatformClient, ProductQuery
 from platforms.ids import Kind, decode_id
 from resolvers.common import Money, ProductStatusEnum, StoreObject, entity_fields, may_select
 from resolvers.connections import PageInfo, paginate
-from resolvers.loaders import StoreKey, VariantLoadKey
+from resolvers.loaders import StoreKey, VariantLoadKey, answer
 
 if TYPE_CHECKING:
     from resolvers.inventory import InventoryLevel
@@ -60,14 +60,17 @@ class Variant(StoreObject):
             product_external_id=v.product_external_id,
         )
 
-    @strawberry.field(description="The product this variant belongs to.")
-    async def product(self, info: strawberry.Info) -> Product | None:
+    # not `async def`: the variant batch has usually primed the parent already (see answer)
+    @strawberry.field(
+        description="The product this variant belongs to.",
+        graphql_type=Optional["Product"],  # a forward reference: a string takes no `| None`
+    )
+    def product(self, info: strawberry.Info) -> Any:
         key = StoreKey(self.store_id, self.product_external_id)
         partial = info.context.loaders.partial_products.get(key)
         if partial is not None and not may_select(info, "variants"):
             return Product.of(partial)
-        found = await info.context.loaders.product.load(key)
-        return None if found is None else Product.of(found)
+        return answer(info.context.loaders.product.load(key), Product.of)
 
     @strawberry.field(description="Stock of this variant at each location (optionally filtered).")
     async def inventory_levels(
