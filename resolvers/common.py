@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Hashable, Sequence
 from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated, Any, cast
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar, cast
 
 import strawberry
+from aiodataloader import DataLoader
 from graphql import FieldNode
 from strawberry.scalars import JSON
 
 from platforms import canonical as c
+from platforms.ids import GlobalId, Kind, decode_id
 
 if TYPE_CHECKING:
     from resolvers.stores import Store
+
+T = TypeVar("T")
 
 PlatformEnum = strawberry.enum(c.Platform, name="Platform", description="A commerce platform.")
 OrderStatusEnum = strawberry.enum(
@@ -116,6 +120,27 @@ def entity_fields(entity: c.Entity) -> dict[str, Any]:
         "custom_fields": CustomField.all(entity.custom_fields),
         "raw": cast(JSON, entity.raw),
     }
+
+
+def scoped_id(info: strawberry.Info, id: strawberry.ID, kind: Kind) -> GlobalId:
+    """A global id of `kind`, its store checked to be in the caller's scope."""
+    gid = decode_id(str(id), kind)
+    info.context.store(gid.store_id)
+    return gid
+
+
+async def load_by_id(
+    info: strawberry.Info,
+    id: strawberry.ID,
+    kind: Kind,
+    loader: DataLoader[Any, Any],
+    key: Callable[[str, str], Hashable],
+    convert: Callable[[Any], T],
+) -> T | None:
+    """One entity by global id through a per-request loader; None when it does not exist."""
+    gid = scoped_id(info, id, kind)
+    found = await loader.load(key(gid.store_id, gid.external_id))
+    return None if found is None else convert(found)
 
 
 def may_select(info: strawberry.Info, *path: str, nodes: Sequence[FieldNode] | None = None) -> bool:

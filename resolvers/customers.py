@@ -8,8 +8,8 @@ import strawberry
 
 from platforms import canonical as c
 from platforms.adapter import CustomerQuery, Page, PlatformClient
-from platforms.ids import Kind, decode_id
-from resolvers.common import Address, Money, StoreObject, entity_fields
+from platforms.ids import Kind
+from resolvers.common import Address, Money, StoreObject, entity_fields, scoped_id
 from resolvers.connections import PageInfo, paginate
 from resolvers.loaders import StoreKey
 
@@ -79,8 +79,7 @@ async def load_customer(info: strawberry.Info, store_id: str, external_id: str) 
 
 async def customer_by_id(info: strawberry.Info, id: strawberry.ID) -> Customer | None:
     """One customer by global id."""
-    gid = decode_id(str(id), Kind.CUSTOMER)
-    info.context.store(gid.store_id)
+    gid = scoped_id(info, id, Kind.CUSTOMER)
     return await load_customer(info, gid.store_id, gid.external_id)
 
 

@@ -2,24 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 import strawberry
 
-from gateway.writes.model import Job
 from platforms import canonical as c
 from platforms.errors import InvalidInputError
 from platforms.ids import Kind, decode_id
-from platforms.writes import AdjustInventory, SetInventory
+from platforms.writes import AdjustInventory, SetInventory, WriteCommand
 from resolvers.inventory import InventoryLevel
-from resolvers.write_operations import (
-    IdempotencyKeyReused,
-    UnsupportedOnPlatform,
-    WriteFailed,
-    WriteOperation,
-    WriteQueued,
-    submit_succeeded,
-)
+from resolvers.write_operations import NotDone, WriteOperation, run_write
 
 
 @strawberry.input(description="Change the stock of a variant at a location by a delta.")
@@ -49,17 +41,14 @@ class SetInventorySuccess:
 
 
 AdjustInventoryResult = Annotated[
-    AdjustInventorySuccess
-    | WriteQueued
-    | WriteFailed
-    | IdempotencyKeyReused
-    | UnsupportedOnPlatform,
+    AdjustInventorySuccess | NotDone,
     strawberry.union("AdjustInventoryResult", description="The outcome of adjustInventory."),
 ]
 SetInventoryResult = Annotated[
-    SetInventorySuccess | WriteQueued | WriteFailed | IdempotencyKeyReused | UnsupportedOnPlatform,
+    SetInventorySuccess | NotDone,
     strawberry.union("SetInventoryResult", description="The outcome of setInventory."),
 ]
+L = TypeVar("L", AdjustInventorySuccess, SetInventorySuccess)
 
 
 def _target(variant_id: strawberry.ID, location_id: strawberry.ID) -> tuple[str, str, str]:
@@ -71,13 +60,12 @@ def _target(variant_id: strawberry.ID, location_id: strawberry.ID) -> tuple[str,
     return variant.store_id, variant.external_id, location.external_id
 
 
-def _level(info: strawberry.Info, job: Job) -> InventoryLevel:
-    result = job.result or {}
+def _level(info: strawberry.Info, store_id: str, result: dict[str, Any]) -> InventoryLevel:
     item, location = str(result.get("inventory_item_id")), str(result.get("location_id"))
     available = result.get("available")
-    platform = info.context.store(job.store_id).connection.platform
+    platform = info.context.store(store_id).connection.platform
     level = c.InventoryLevel(
-        store_id=job.store_id,
+        store_id=store_id,
         platform=platform,
         external_id=f"{item}:{location}",
         inventory_item_id=item,
@@ -85,6 +73,22 @@ def _level(info: strawberry.Info, job: Job) -> InventoryLevel:
         available=None if available is None else int(available),
     )
     return InventoryLevel.of(level)
+
+
+async def _write_level(
+    info: strawberry.Info,
+    store_id: str,
+    command: WriteCommand,
+    idempotency_key: str | None,
+    wait: bool,
+    success: type[L],
+) -> L | NotDone:
+    """Run a stock write; on success, `success` with the level the platform reports."""
+
+    def succeed(operation: WriteOperation, result: dict[str, Any]) -> L:
+        return success(operation=operation, inventory_level=_level(info, store_id, result))
+
+    return await run_write(info, store_id, command, idempotency_key, wait, succeed)
 
 
 @strawberry.type
@@ -102,11 +106,8 @@ class InventoryMutations:
     ) -> AdjustInventoryResult:
         store_id, variant, location = _target(input.variant_id, input.location_id)
         command = AdjustInventory(variant_id=variant, location_id=location, delta=input.delta)
-        found = await submit_succeeded(info, store_id, command, idempotency_key, wait)
-        if not isinstance(found, Job):
-            return found
-        return AdjustInventorySuccess(
-            operation=WriteOperation.of(found), inventory_level=_level(info, found)
+        return await _write_level(
+            info, store_id, command, idempotency_key, wait, AdjustInventorySuccess
         )
 
     @strawberry.mutation(
@@ -122,9 +123,6 @@ class InventoryMutations:
     ) -> SetInventoryResult:
         store_id, variant, location = _target(input.variant_id, input.location_id)
         command = SetInventory(variant_id=variant, location_id=location, available=input.available)
-        found = await submit_succeeded(info, store_id, command, idempotency_key, wait)
-        if not isinstance(found, Job):
-            return found
-        return SetInventorySuccess(
-            operation=WriteOperation.of(found), inventory_level=_level(info, found)
+        return await _write_level(
+            info, store_id, command, idempotency_key, wait, SetInventorySuccess
         )

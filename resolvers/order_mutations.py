@@ -9,24 +9,15 @@ from typing import Annotated, Any, TypeVar
 
 import strawberry
 
-from gateway.writes.model import Job
 from platforms.errors import InvalidInputError
 from platforms.ids import Kind, decode_id, encode_id
 from platforms.write_results import fulfillment_of, refund_of
 from platforms.writes import CancelOrder, CreateFulfillment, CreateRefund, LineQuantity
 from resolvers.fulfillments import Fulfillment, Refund
-from resolvers.write_operations import (
-    IdempotencyKeyReused,
-    UnsupportedOnPlatform,
-    WriteFailed,
-    WriteOperation,
-    WriteQueued,
-    submit_succeeded,
-)
+from resolvers.write_operations import NotDone, WriteOperation, money_input, run_write
 
 T = TypeVar("T")
 R = TypeVar("R")
-Errors = WriteQueued | WriteFailed | IdempotencyKeyReused | UnsupportedOnPlatform
 
 
 @strawberry.input(description="An order line and how many of its units.")
@@ -118,15 +109,15 @@ class CreateRefundSuccess:
 
 
 CancelOrderResult = Annotated[
-    CancelOrderSuccess | Errors,
+    CancelOrderSuccess | NotDone,
     strawberry.union("CancelOrderResult", description="The outcome of cancelOrder."),
 ]
 CreateFulfillmentResult = Annotated[
-    CreateFulfillmentSuccess | Errors,
+    CreateFulfillmentSuccess | NotDone,
     strawberry.union("CreateFulfillmentResult", description="The outcome of createFulfillment."),
 ]
 CreateRefundResult = Annotated[
-    CreateRefundSuccess | Errors,
+    CreateRefundSuccess | NotDone,
     strawberry.union("CreateRefundResult", description="The outcome of createRefund."),
 ]
 
@@ -139,11 +130,7 @@ def _lines(lines: list[OrderLineQuantityInput]) -> tuple[LineQuantity, ...]:
 
 
 def _money(value: Decimal | None, name: str) -> str | None:
-    if value is None:
-        return None
-    if not value.is_finite() or value < 0:
-        raise InvalidInputError(f"`{name}` must be a non-negative amount")
-    return f"{value:.2f}"
+    return None if value is None else money_input(value, name)
 
 
 def _written(result: dict[str, Any]) -> list[WrittenLine]:
@@ -182,16 +169,16 @@ class OrderMutations:
     ) -> CancelOrderResult:
         gid = decode_id(str(input.order_id), Kind.ORDER)
         command = CancelOrder(gid.external_id, input.reason, input.restock)
-        found = await submit_succeeded(info, gid.store_id, command, idempotency_key, wait)
-        if not isinstance(found, Job):
-            return found
-        result = found.result or {}
-        raw = result.get("cancelled_at")
-        return CancelOrderSuccess(
-            operation=WriteOperation.of(found),
-            order_id=input.order_id,
-            cancelled_at=datetime.fromisoformat(raw) if isinstance(raw, str) else None,
-        )
+
+        def succeed(operation: WriteOperation, result: dict[str, Any]) -> CancelOrderSuccess:
+            raw = result.get("cancelled_at")
+            return CancelOrderSuccess(
+                operation=operation,
+                order_id=input.order_id,
+                cancelled_at=datetime.fromisoformat(raw) if isinstance(raw, str) else None,
+            )
+
+        return await run_write(info, gid.store_id, command, idempotency_key, wait, succeed)
 
     @strawberry.mutation(description="Ship lines of an order, exactly once per idempotency key.")
     async def create_fulfillment(
@@ -211,18 +198,18 @@ class OrderMutations:
             input.notify,
             _location(input.location_id, gid.store_id),
         )
-        found = await submit_succeeded(info, gid.store_id, command, idempotency_key, wait)
-        if not isinstance(found, Job):
-            return found
-        result = found.result or {}
-        return CreateFulfillmentSuccess(
-            operation=WriteOperation.of(found),
-            fulfillment_id=_gid(gid.store_id, Kind.FULFILLMENT, result.get("fulfillment_id")),
-            order_id=input.order_id,
-            tracking_number=result.get("tracking_number"),
-            lines=_written(result),
-            fulfillment=_maybe(fulfillment_of(result), Fulfillment.of),
-        )
+
+        def succeed(operation: WriteOperation, result: dict[str, Any]) -> CreateFulfillmentSuccess:
+            return CreateFulfillmentSuccess(
+                operation=operation,
+                fulfillment_id=_gid(gid.store_id, Kind.FULFILLMENT, result.get("fulfillment_id")),
+                order_id=input.order_id,
+                tracking_number=result.get("tracking_number"),
+                lines=_written(result),
+                fulfillment=_maybe(fulfillment_of(result), Fulfillment.of),
+            )
+
+        return await run_write(info, gid.store_id, command, idempotency_key, wait, succeed)
 
     @strawberry.mutation(description="Refund an order, exactly once per idempotency key.")
     async def create_refund(
@@ -241,16 +228,16 @@ class OrderMutations:
             input.reason,
             input.notify,
         )
-        found = await submit_succeeded(info, gid.store_id, command, idempotency_key, wait)
-        if not isinstance(found, Job):
-            return found
-        result = found.result or {}
-        amount = result.get("amount")
-        return CreateRefundSuccess(
-            operation=WriteOperation.of(found),
-            refund_id=_gid(gid.store_id, Kind.REFUND, result.get("refund_id")),
-            order_id=input.order_id,
-            amount=Decimal(str(amount)) if amount is not None else None,
-            lines=_written(result),
-            refund=_maybe(refund_of(result), Refund.of),
-        )
+
+        def succeed(operation: WriteOperation, result: dict[str, Any]) -> CreateRefundSuccess:
+            amount = result.get("amount")
+            return CreateRefundSuccess(
+                operation=operation,
+                refund_id=_gid(gid.store_id, Kind.REFUND, result.get("refund_id")),
+                order_id=input.order_id,
+                amount=Decimal(str(amount)) if amount is not None else None,
+                lines=_written(result),
+                refund=_maybe(refund_of(result), Refund.of),
+            )
+
+        return await run_write(info, gid.store_id, command, idempotency_key, wait, succeed)

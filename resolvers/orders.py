@@ -9,7 +9,7 @@ import strawberry
 
 from platforms import canonical as c
 from platforms.adapter import OrderQuery, Page, PlatformClient
-from platforms.ids import Kind, decode_id
+from platforms.ids import Kind
 from resolvers.common import (
     Address,
     FinancialStatusEnum,
@@ -18,6 +18,7 @@ from resolvers.common import (
     OrderStatusEnum,
     StoreObject,
     entity_fields,
+    load_by_id,
     may_select,
 )
 from resolvers.connections import PageInfo, paginate
@@ -206,10 +207,8 @@ class Order(StoreObject):
 
 async def order_by_id(info: strawberry.Info, id: strawberry.ID) -> Order | None:
     """One order by global id via the per-request loader."""
-    gid = decode_id(str(id), Kind.ORDER)
-    info.context.store(gid.store_id)
-    found = await info.context.loaders.order.load(StoreKey(gid.store_id, gid.external_id))
-    return None if found is None else Order.of(found)
+    loader = info.context.loaders.order
+    return await load_by_id(info, id, Kind.ORDER, loader, StoreKey, Order.of)
 
 
 @strawberry.input(description="Filters for `orders`.")

@@ -3,22 +3,13 @@
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
-from typing import Annotated
+from typing import Annotated, Any
 
 import strawberry
 
-from gateway.writes.model import Job
-from platforms.errors import InvalidInputError
 from platforms.ids import Kind, decode_id, encode_id
 from platforms.writes import UpdateVariantPrice
-from resolvers.write_operations import (
-    IdempotencyKeyReused,
-    UnsupportedOnPlatform,
-    WriteFailed,
-    WriteOperation,
-    WriteQueued,
-    submit_succeeded,
-)
+from resolvers.write_operations import NotDone, WriteOperation, money_input, run_write
 
 
 @strawberry.input(description="A variant's new price (in the store's currency).")
@@ -44,19 +35,9 @@ class UpdateVariantPriceSuccess:
 
 
 UpdateVariantPriceResult = Annotated[
-    UpdateVariantPriceSuccess
-    | WriteQueued
-    | WriteFailed
-    | IdempotencyKeyReused
-    | UnsupportedOnPlatform,
+    UpdateVariantPriceSuccess | NotDone,
     strawberry.union("UpdateVariantPriceResult", description="The outcome of updateVariantPrice."),
 ]
-
-
-def _amount(value: Decimal, name: str) -> str:
-    if not value.is_finite() or value < 0:
-        raise InvalidInputError(f"`{name}` must be a non-negative amount")
-    return f"{value:.2f}"
 
 
 def _decimal(value: object) -> Decimal | None:
@@ -84,19 +65,19 @@ class ProductMutations:
         if input.clear_compare_at_price:
             compare = ""
         elif input.compare_at_price is not None:
-            compare = _amount(input.compare_at_price, "compareAtPrice")
+            compare = money_input(input.compare_at_price, "compareAtPrice")
         command = UpdateVariantPrice(
             variant_id=gid.external_id,
-            price=_amount(input.price, "price"),
+            price=money_input(input.price, "price"),
             compare_at_price=compare,
         )
-        found = await submit_succeeded(info, gid.store_id, command, idempotency_key, wait)
-        if not isinstance(found, Job):
-            return found
-        result = found.result or {}
-        return UpdateVariantPriceSuccess(
-            operation=WriteOperation.of(found),
-            variant_id=strawberry.ID(encode_id(gid.store_id, Kind.VARIANT, gid.external_id)),
-            price=_decimal(result.get("price")) or Decimal(command.price),
-            compare_at_price=_decimal(result.get("compare_at_price")),
-        )
+
+        def succeed(operation: WriteOperation, result: dict[str, Any]) -> UpdateVariantPriceSuccess:
+            return UpdateVariantPriceSuccess(
+                operation=operation,
+                variant_id=strawberry.ID(encode_id(gid.store_id, Kind.VARIANT, gid.external_id)),
+                price=_decimal(result.get("price")) or Decimal(command.price),
+                compare_at_price=_decimal(result.get("compare_at_price")),
+            )
+
+        return await run_write(info, gid.store_id, command, idempotency_key, wait, succeed)

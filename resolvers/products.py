@@ -9,8 +9,15 @@ import strawberry
 
 from platforms import canonical as c
 from platforms.adapter import Page, PlatformClient, ProductQuery
-from platforms.ids import Kind, decode_id
-from resolvers.common import Money, ProductStatusEnum, StoreObject, entity_fields, may_select
+from platforms.ids import Kind
+from resolvers.common import (
+    Money,
+    ProductStatusEnum,
+    StoreObject,
+    entity_fields,
+    load_by_id,
+    may_select,
+)
 from resolvers.connections import PageInfo, paginate
 from resolvers.loaders import StoreKey, VariantLoadKey, answer
 
@@ -126,18 +133,14 @@ class Product(StoreObject):
 
 async def product_by_id(info: strawberry.Info, id: strawberry.ID) -> Product | None:
     """One product by global id via the per-request loader."""
-    gid = decode_id(str(id), Kind.PRODUCT)
-    info.context.store(gid.store_id)
-    found = await info.context.loaders.product.load(StoreKey(gid.store_id, gid.external_id))
-    return None if found is None else Product.of(found)
+    loader = info.context.loaders.product
+    return await load_by_id(info, id, Kind.PRODUCT, loader, StoreKey, Product.of)
 
 
 async def variant_by_id(info: strawberry.Info, id: strawberry.ID) -> Variant | None:
     """One variant by global id via the per-request loader."""
-    gid = decode_id(str(id), Kind.VARIANT)
-    info.context.store(gid.store_id)
-    found = await info.context.loaders.variant.load(VariantLoadKey(gid.store_id, gid.external_id))
-    return None if found is None else Variant.of(found)
+    loader = info.context.loaders.variant
+    return await load_by_id(info, id, Kind.VARIANT, loader, VariantLoadKey, Variant.of)
 
 
 @strawberry.input(description="Filters for `products`.")

@@ -32,8 +32,7 @@ class Store:
 
     @strawberry.field(description="Every location (warehouse, source) of this store.")
     async def locations(self, info: strawberry.Info) -> list[Location]:
-        handle = info.context.store(str(self.id))
-        return [Location.of(loc) for loc in await handle.list_locations()]
+        return await _locations(info, str(self.id))
 
 
 @strawberry.type(
@@ -56,6 +55,12 @@ class Location(StoreObject):
         )
 
 
+async def _locations(info: strawberry.Info, store_id: str) -> list[Location]:
+    """Every location of a store in the caller's scope, through the store's cache."""
+    handle = info.context.store(store_id)
+    return [Location.of(loc) for loc in await handle.list_locations()]
+
+
 @strawberry.type
 class StoreQueries:
     @strawberry.field(description="Every store the caller may see, in config order.")
@@ -72,5 +77,4 @@ class StoreQueries:
 
     @strawberry.field(description="Every location of one store (one upstream call, cached).")
     async def locations(self, info: strawberry.Info, store_id: strawberry.ID) -> list[Location]:
-        handle = info.context.store(str(store_id))
-        return [Location.of(loc) for loc in await handle.list_locations()]
+        return await _locations(info, str(store_id))

@@ -82,9 +82,10 @@ async def _typed_errors(
         raise GraphQLError(exc.message, extensions=exc.extensions()) from None
 
 
-def _store_ids(info: strawberry.Info, store_ids: list[strawberry.ID] | None) -> set[str]:
+def _store_ids(info: strawberry.Info, store_ids: list[strawberry.ID] | None) -> list[str]:
+    """The requested stores (all visible ones when None), checked against the caller's scope."""
     requested = None if store_ids is None else [str(s) for s in store_ids]
-    return {h.connection.store_id for h in info.context.stores(requested)}
+    return [h.connection.store_id for h in info.context.stores(requested)]
 
 
 @strawberry.type(description="Fields every event carries.")
@@ -228,10 +229,8 @@ class EventQueries:
     ) -> list[EventFeedStatus]:
         service = _service(info)
         out = []
-        for handle in info.context.stores(
-            None if store_ids is None else [str(s) for s in store_ids]
-        ):
-            s = await service.status(handle.connection.store_id)
+        for store_id in _store_ids(info, store_ids):
+            s = await service.status(store_id)
             out.append(
                 EventFeedStatus(
                     store_id=s.store_id,
@@ -278,7 +277,7 @@ class Subscription:
     ) -> AsyncGenerator[OrderEvent, None]:
         async def open_stream() -> AsyncIterator[StoredEvent]:
             service = _service(info)
-            stores = _store_ids(info, store_ids)
+            stores = set(_store_ids(info, store_ids))
             wanted = frozenset(EventType(t) for t in types) & ORDER_TYPES if types else ORDER_TYPES
             start = None if after is None else decode_cursor(after)
 
@@ -302,7 +301,7 @@ class Subscription:
     ) -> AsyncGenerator[InventoryEvent, None]:
         async def open_stream() -> AsyncIterator[StoredEvent]:
             service = _service(info)
-            stores = _store_ids(info, store_ids)
+            stores = set(_store_ids(info, store_ids))
             items = None if variant_ids is None else await _inventory_items(info, variant_ids)
             start = None if after is None else decode_cursor(after)
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Annotated, cast
+from decimal import Decimal
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar, cast
 
 import strawberry
 from strawberry.scalars import JSON
@@ -20,6 +22,7 @@ if TYPE_CHECKING:
 
 WAIT_SECONDS = 10.0  # `wait: true` answers within this, else returns WriteQueued
 IDEMPOTENCY_HEADER = "Idempotency-Key"
+S = TypeVar("S")
 
 WriteOperationStatus = strawberry.enum(
     JobStatus,
@@ -145,7 +148,9 @@ async def submit(
     return await queue.wait(job.id, WAIT_SECONDS) if wait else job
 
 
-NotDone = IdempotencyKeyReused | UnsupportedOnPlatform | WriteQueued | WriteFailed
+# every mutation's result union is its Success type, then these in this order (schema order)
+NotDone = WriteQueued | WriteFailed | IdempotencyKeyReused | UnsupportedOnPlatform
+Succeed = Callable[[WriteOperation, dict[str, Any]], S]
 
 
 async def submit_succeeded(
@@ -164,6 +169,28 @@ async def submit_succeeded(
     return found
 
 
+async def run_write(
+    info: strawberry.Info,
+    store_id: str,
+    command: WriteCommand,
+    idempotency_key: str | None,
+    wait: bool,
+    succeed: Succeed[S],
+) -> S | NotDone:
+    """A mutation's outcome: `succeed(operation, platform result)` once done, else as is."""
+    found = await submit_succeeded(info, store_id, command, idempotency_key, wait)
+    if not isinstance(found, Job):
+        return found
+    return succeed(WriteOperation.of(found), found.result or {})
+
+
+def money_input(value: Decimal, name: str) -> str:
+    """A money argument as the platforms take it (2 decimals); BAD_USER_INPUT if negative."""
+    if not value.is_finite() or value < 0:
+        raise InvalidInputError(f"`{name}` must be a non-negative amount")
+    return f"{value:.2f}"
+
+
 def pending_or_failed(job: Job) -> WriteQueued | WriteFailed | UnsupportedOnPlatform:
     """The result for a job that has not succeeded."""
     if job.status is not JobStatus.QUARANTINED:
@@ -175,6 +202,12 @@ def pending_or_failed(job: Job) -> WriteQueued | WriteFailed | UnsupportedOnPlat
         code=job.last_error_code or "INTERNAL",
         message=job.last_error_message or "",
     )
+
+
+async def _visible_job(info: strawberry.Info, queue: WriteQueue, id: strawberry.ID) -> Job | None:
+    """The stored job `id`, or None when there is none in the caller's scope."""
+    job = await queue.store.get(str(id))
+    return job if job is not None and job.store_id in info.context.visible_store_ids else None
 
 
 def _header_key(info: strawberry.Info) -> str | None:
@@ -219,10 +252,8 @@ class WriteOperationQueries:
     async def write_operation(
         self, info: strawberry.Info, id: strawberry.ID
     ) -> WriteOperation | None:
-        job = await queue_of(info).store.get(str(id))
-        if job is None or job.store_id not in info.context.visible_store_ids:
-            return None
-        return WriteOperation.of(job)
+        job = await _visible_job(info, queue_of(info), id)
+        return None if job is None else WriteOperation.of(job)
 
     @strawberry.field(
         description="Write operations of a store (all visible stores when null), newest first."
@@ -285,8 +316,8 @@ class WriteOperationMutations:
         self, info: strawberry.Info, input: ReplayWriteOperationInput
     ) -> ReplayWriteOperationResult:
         queue = queue_of(info)
-        job = await queue.store.get(str(input.id))
-        if job is None or job.store_id not in info.context.visible_store_ids:
+        job = await _visible_job(info, queue, input.id)
+        if job is None:
             return ReplayRefused(message=f"No write operation {str(input.id)[:64]!r}")
         try:
             job = await queue.replay(job.id)

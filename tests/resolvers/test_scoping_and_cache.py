@@ -33,6 +33,15 @@ async def test_a_principal_never_reaches_stores_outside_its_scope(serve_shopify)
             '{ orders(storeIds: ["shop-b"]) { edges { cursor } } }',
             f'{{ order(id: "{foreign}") {{ id }} }}',
             '{ locations(storeId: "shop-b") { id } }',
+            *(
+                f'{{ {field}(id: "{encode_id("shop-b", kind, "1")}") {{ id }} }}'
+                for field, kind in (
+                    ("product", Kind.PRODUCT),
+                    ("variant", Kind.VARIANT),
+                    ("customer", Kind.CUSTOMER),
+                    ("node", Kind.PRODUCT),
+                )
+            ),
         ):
             result = await run(query)
             assert result["errors"][0].extensions["code"] == "STORE_NOT_FOUND"

@@ -174,6 +174,11 @@ async def test_permanent_422_quarantines_then_replay_after_fix(shop_a: ShopA) ->
     refused = (await gw.data(REPLAY, {"id": op_id}))["replayWriteOperation"]
     assert refused["__typename"] == "ReplayRefused"
 
+    # an id that names no operation: null to read, a typed refusal to replay
+    assert (await gw.data(OPERATION_BY_ID, {"id": "no-such-op"}))["writeOperation"] is None
+    unknown = (await gw.data(REPLAY, {"id": "no-such-op"}))["replayWriteOperation"]
+    assert unknown == {"__typename": "ReplayRefused", "message": "No write operation 'no-such-op'"}
+
 
 async def test_same_resource_runs_in_order(shop_a: ShopA) -> None:
     sandbox, gw = shop_a
