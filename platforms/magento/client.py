@@ -63,12 +63,7 @@ class MagentoClient(MagentoPeopleReads):
     async def list_orders(
         self, query: OrderQuery, *, cursor: str | None, limit: int
     ) -> Page[Order]:
-        """One page, newest updated_at first (entity_id breaks ties): exactly 1 call.
-
-        The last page is known from total_count, never from an empty page: Magento
-        answers a page past the end with the last page again.
-        """
-        position = PagePosition.decode(cursor, limit)
+        """One page, newest updated_at first (entity_id breaks ties): exactly 1 call."""
         criteria = SearchCriteria()
         if query.updated_after is not None:
             criteria.where("updated_at", format_time(query.updated_after), "gt")
@@ -76,15 +71,11 @@ class MagentoClient(MagentoPeopleReads):
             criteria.where("created_at", format_time(query.created_after), "gt")
         if query.status is not None:
             criteria.where(*_state_filter(query.status))
-        criteria.sort("updated_at", "DESC").sort("entity_id", "DESC")
-        items, total = await self._search(
-            "orders", criteria.page(position.page, position.size), "list_orders"
+        items, following = await self._newest_first(
+            "orders", criteria, cursor, limit, "list_orders"
         )
-        if position.is_past_end(total):
-            return Page([], None)
-        following = position.next(total)
         orders, errors = self._site("list_orders").each(self._order, items)
-        return Page(orders, following.encode() if following else None, errors)
+        return Page(orders, following, errors)
 
     async def get_orders(self, ids: Sequence[str]) -> Mapping[str, Order]:
         """Orders by entity_id: one `orders` search (entity_id in ...) per 300 ids;
@@ -105,19 +96,14 @@ class MagentoClient(MagentoPeopleReads):
         """One page of catalogue products (visible individually, so configurable children
         are variants, not products), newest updated_at first: 1 call, plus 1 for the
         children when the page holds configurables."""
-        position = PagePosition.decode(cursor, limit)
         criteria = SearchCriteria().where_in("visibility", ("2", "3", "4"))
         if query.updated_after is not None:
             criteria.where("updated_at", format_time(query.updated_after), "gt")
-        criteria.sort("updated_at", "DESC").sort("entity_id", "DESC")
-        items, total = await self._search(
-            "products", criteria.page(position.page, position.size), "list_products"
+        items, following = await self._newest_first(
+            "products", criteria, cursor, limit, "list_products"
         )
-        if position.is_past_end(total):
-            return Page([], None)
-        following = position.next(total)
         products, errors = await self._products_with_children(items, "list_products")
-        return Page(products, following.encode() if following else None, errors)
+        return Page(products, following, errors)
 
     async def get_products(self, ids: Sequence[str]) -> Mapping[str, Product]:
         """Products by entity_id: one `products` search (entity_id in ...) per 300 ids,

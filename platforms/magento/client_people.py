@@ -12,7 +12,7 @@ from platforms.errors import PayloadError
 from platforms.magento.convert import format_time
 from platforms.magento.map_people import map_creditmemo, map_customer, map_shipment
 from platforms.magento.rest import MagentoRest, Payload
-from platforms.magento.search import PagePosition, SearchCriteria
+from platforms.magento.search import SearchCriteria
 from platforms.mapping_kit import Found, MapSite
 
 
@@ -38,21 +38,16 @@ class MagentoPeopleReads(MagentoRest):
         self, query: CustomerQuery, *, cursor: str | None, limit: int
     ) -> Page[Customer]:
         """One page of `customers/search`, newest updated_at first: exactly 1 call."""
-        position = PagePosition.decode(cursor, limit)
         criteria = SearchCriteria()
         if query.updated_after is not None:
             criteria.where("updated_at", format_time(query.updated_after), "gt")
         if query.email is not None:
             criteria.where("email", query.email, "eq")
-        criteria.sort("updated_at", "DESC").sort("entity_id", "DESC")
-        items, total = await self._search(
-            "customers/search", criteria.page(position.page, position.size), "list_customers"
+        items, following = await self._newest_first(
+            "customers/search", criteria, cursor, limit, "list_customers"
         )
-        if position.is_past_end(total):
-            return Page([], None)
-        following = position.next(total)
         customers, errors = self._site("list_customers").each(self._customer, items)
-        return Page(customers, following.encode() if following else None, errors)
+        return Page(customers, following, errors)
 
     # --- shipments and credit memos -------------------------------------------------------
 

@@ -22,18 +22,7 @@ from platforms.canonical import (
     Variant,
 )
 from platforms.errors import PayloadError
-from platforms.magento.convert import (
-    as_dict,
-    as_list,
-    checked,
-    custom_attribute,
-    custom_fields,
-    money,
-    opt_str,
-    parse_time,
-    require_id,
-    to_int,
-)
+from platforms.magento import convert as cv
 
 # The legacy single-source inventory keeps everything at the "default" source, which is
 # also the code MSI gives that source, so ids stay stable when a store enables MSI.
@@ -50,25 +39,31 @@ def is_configurable(payload: Mapping[str, Any]) -> bool:
 
 def child_ids(payload: Mapping[str, Any]) -> list[str]:
     """Ids of a configurable product's children, in link order."""
-    links = as_list(as_dict(payload.get("extension_attributes")).get("configurable_product_links"))
+    links = cv.as_list(
+        cv.as_dict(payload.get("extension_attributes")).get("configurable_product_links")
+    )
     return [str(link) for link in links if link is not None and not isinstance(link, bool)]
 
 
 def _options(payload: Mapping[str, Any]) -> list[dict[str, Any]]:
-    raw = as_list(as_dict(payload.get("extension_attributes")).get("configurable_product_options"))
-    options = [as_dict(option) for option in raw if as_dict(option)]
-    return sorted(options, key=lambda option: to_int(option.get("position")))
+    raw = cv.as_list(
+        cv.as_dict(payload.get("extension_attributes")).get("configurable_product_options")
+    )
+    options = [cv.as_dict(option) for option in raw if cv.as_dict(option)]
+    return sorted(options, key=lambda option: cv.to_int(option.get("position")))
 
 
 def map_options(payload: Mapping[str, Any]) -> tuple[ProductOption, ...]:
     """`configurable_product_options` as canonical options; values are Magento option ids."""
     return tuple(
         ProductOption(
-            name=opt_str(option.get("label")) or opt_str(option.get("attribute_id")) or "Option",
+            name=cv.opt_str(option.get("label"))
+            or cv.opt_str(option.get("attribute_id"))
+            or "Option",
             values=tuple(
-                str(as_dict(value).get("value_index"))
-                for value in as_list(option.get("values"))
-                if as_dict(value).get("value_index") is not None
+                str(cv.as_dict(value).get("value_index"))
+                for value in cv.as_list(option.get("values"))
+                if cv.as_dict(value).get("value_index") is not None
             ),
         )
         for option in _options(payload)
@@ -85,12 +80,12 @@ def option_values(child: Mapping[str, Any], parent: Mapping[str, Any]) -> tuple[
     found = []
     for option in map_options(parent):
         code = option.name.strip().lower().replace(" ", "_")
-        value = custom_attribute(child, code)
+        value = cv.custom_attribute(child, code)
         if value is None:
             value = next(
                 (
                     field.value
-                    for field in custom_fields(child)
+                    for field in cv.custom_fields(child)
                     if str(field.value) in option.values
                 ),
                 None,
@@ -102,8 +97,8 @@ def option_values(child: Mapping[str, Any], parent: Mapping[str, Any]) -> tuple[
 
 def stock_levels(payload: Mapping[str, Any], store_id: str) -> tuple[InventoryLevel, ...] | None:
     """Legacy `extension_attributes.stock_item` as one level at the default source."""
-    stock = as_dict(as_dict(payload.get("extension_attributes")).get("stock_item"))
-    sku = opt_str(payload.get("sku"))
+    stock = cv.as_dict(cv.as_dict(payload.get("extension_attributes")).get("stock_item"))
+    sku = cv.opt_str(payload.get("sku"))
     if not stock or sku is None:
         return None
     return (map_stock_item(stock, sku, store_id),)
@@ -119,7 +114,7 @@ def map_stock_item(stock: Mapping[str, Any], sku: str, store_id: str) -> Invento
         inventory_item_id=sku,
         location_external_id=DEFAULT_SOURCE_CODE,
         # unmanaged stock has no meaningful quantity: say "unknown", not 0.
-        available=to_int(stock.get("qty")) if managed else None,
+        available=cv.to_int(stock.get("qty")) if managed else None,
         raw=dict(stock),
     )
 
@@ -135,24 +130,24 @@ def map_variant(
 ) -> Variant:
     """A Variant from a simple product payload (`parent` = its configurable, if any)."""
     data = dict(payload)
-    external_id = require_id(data, "id", "product")
-    product_id = require_id(parent, "id", "product") if parent is not None else external_id
-    return checked(
+    external_id = cv.require_id(data, "id", "product")
+    product_id = cv.require_id(parent, "id", "product") if parent is not None else external_id
+    return cv.checked(
         lambda: Variant(
             store_id=store_id,
             platform=Platform.MAGENTO,
             external_id=external_id,
             product_external_id=product_id,
-            title=opt_str(data.get("name")) or opt_str(data.get("sku")) or external_id,
-            sku=opt_str(data.get("sku")),
-            price=money(data.get("price"), currency),
-            inventory_item_id=opt_str(data.get("sku")),
+            title=cv.opt_str(data.get("name")) or cv.opt_str(data.get("sku")) or external_id,
+            sku=cv.opt_str(data.get("sku")),
+            price=cv.money(data.get("price"), currency),
+            inventory_item_id=cv.opt_str(data.get("sku")),
             option_values=option_values(data, parent) if parent is not None else (),
             position=position,
-            created_at=parse_time(data.get("created_at")),
-            updated_at=parse_time(data.get("updated_at")),
+            created_at=cv.parse_time(data.get("created_at")),
+            updated_at=cv.parse_time(data.get("updated_at")),
             inline_inventory=stock_levels(data, store_id) if inline_stock else None,
-            custom_fields=custom_fields(data),
+            custom_fields=cv.custom_fields(data),
             raw=data,
         ),
         f"product {external_id}",
@@ -172,7 +167,7 @@ def map_product(
     if not isinstance(payload, Mapping):
         raise PayloadError("Magento product is not a JSON object")
     data = dict(payload)
-    external_id = require_id(data, "id", "product")
+    external_id = cv.require_id(data, "id", "product")
     variants: tuple[Variant, ...]
     if is_configurable(data):
         kids = children or {}
@@ -186,7 +181,7 @@ def map_product(
         )
     else:
         variants = (map_variant(data, store_id, currency, position=1, inline_stock=inline_stock),)
-    return checked(
+    return cv.checked(
         lambda: _product(data, store_id, external_id, variants), f"product {external_id}"
     )
 
@@ -198,15 +193,15 @@ def _product(
         store_id=store_id,
         platform=Platform.MAGENTO,
         external_id=external_id,
-        title=opt_str(data.get("name")) or opt_str(data.get("sku")) or external_id,
-        handle=opt_str(custom_attribute(data, "url_key")),
-        status=_STATUS.get(to_int(data.get("status"), -1), ProductStatus.UNKNOWN),
-        product_type=opt_str(data.get("type_id")),
+        title=cv.opt_str(data.get("name")) or cv.opt_str(data.get("sku")) or external_id,
+        handle=cv.opt_str(cv.custom_attribute(data, "url_key")),
+        status=_STATUS.get(cv.to_int(data.get("status"), -1), ProductStatus.UNKNOWN),
+        product_type=cv.opt_str(data.get("type_id")),
         options=map_options(data),
         variants=variants,
-        created_at=parse_time(data.get("created_at")),
-        updated_at=parse_time(data.get("updated_at")),
-        custom_fields=custom_fields(data),
+        created_at=cv.parse_time(data.get("created_at")),
+        updated_at=cv.parse_time(data.get("updated_at")),
+        custom_fields=cv.custom_fields(data),
         raw=data,
     )
 
@@ -214,16 +209,16 @@ def _product(
 def map_source_item(payload: Mapping[str, Any], store_id: str) -> InventoryLevel:
     """An MSI source item ({sku, source_code, quantity, status}) as an InventoryLevel."""
     data = dict(payload)
-    sku = require_id(data, "sku", "source item")
-    source = require_id(data, "source_code", "source item")
-    return checked(
+    sku = cv.require_id(data, "sku", "source item")
+    source = cv.require_id(data, "source_code", "source item")
+    return cv.checked(
         lambda: InventoryLevel(
             store_id=store_id,
             platform=Platform.MAGENTO,
             external_id=f"{sku}:{source}",
             inventory_item_id=sku,
             location_external_id=source,
-            available=to_int(data.get("quantity")),
+            available=cv.to_int(data.get("quantity")),
             raw=data,
         ),
         f"source item {sku}",
@@ -233,23 +228,23 @@ def map_source_item(payload: Mapping[str, Any], store_id: str) -> InventoryLevel
 def map_source(payload: Mapping[str, Any], store_id: str) -> Location:
     """An MSI source as a Location (source_code is its id)."""
     data = dict(payload)
-    code = require_id(data, "source_code", "source")
-    street = opt_str(data.get("street"))
+    code = cv.require_id(data, "source_code", "source")
+    street = cv.opt_str(data.get("street"))
     has_address = any(data.get(k) for k in ("street", "city", "postcode", "country_id"))
-    return checked(
+    return cv.checked(
         lambda: Location(
             store_id=store_id,
             platform=Platform.MAGENTO,
             external_id=code,
-            name=opt_str(data.get("name")) or code,
+            name=cv.opt_str(data.get("name")) or code,
             active=data.get("enabled", True) not in (False, 0, "0"),
             address=Address(
                 address1=street,
-                city=opt_str(data.get("city")),
-                province=opt_str(data.get("region")),
-                postal_code=opt_str(data.get("postcode")),
-                country_code=opt_str(data.get("country_id")),
-                phone=opt_str(data.get("phone")),
+                city=cv.opt_str(data.get("city")),
+                province=cv.opt_str(data.get("region")),
+                postal_code=cv.opt_str(data.get("postcode")),
+                country_code=cv.opt_str(data.get("country_id")),
+                phone=cv.opt_str(data.get("phone")),
             )
             if has_address
             else None,

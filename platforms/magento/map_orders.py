@@ -19,21 +19,7 @@ from platforms.canonical import (
     TaxLine,
 )
 from platforms.errors import PayloadError
-from platforms.magento.convert import (
-    address,
-    as_dict,
-    as_list,
-    checked,
-    currency_code,
-    custom_fields,
-    money,
-    opt_str,
-    parse_time,
-    require_id,
-    require_time,
-    to_decimal,
-    to_int,
-)
+from platforms.magento import convert as cv
 
 # Magento's order *state* is a fixed set (statuses are merchant-configurable labels on
 # top of states), so the canonical status is derived from the state first.
@@ -53,10 +39,10 @@ _STATUS_TO_STATE = {"pending": "new", "fraud": "payment_review"}
 
 def order_state(payload: dict[str, Any]) -> str | None:
     """The order's state, falling back to the state behind a default status code."""
-    state = opt_str(payload.get("state"))
+    state = cv.opt_str(payload.get("state"))
     if state is not None:
         return state
-    status = opt_str(payload.get("status"))
+    status = cv.opt_str(payload.get("status"))
     return _STATUS_TO_STATE.get(status, status) if status else None
 
 
@@ -72,9 +58,9 @@ def map_financial_status(payload: dict[str, Any]) -> FinancialStatus:
     closed -> REFUNDED, canceled -> VOIDED, complete -> PAID, new/pending_payment/
     payment_review -> PENDING, processing/holded without paid amounts -> UNKNOWN.
     """
-    grand = to_decimal(payload.get("grand_total"))
-    paid = to_decimal(payload.get("total_paid"))
-    refunded = to_decimal(payload.get("total_refunded"))
+    grand = cv.to_decimal(payload.get("grand_total"))
+    paid = cv.to_decimal(payload.get("total_paid"))
+    refunded = cv.to_decimal(payload.get("total_refunded"))
     if refunded > 0:
         return FinancialStatus.REFUNDED if refunded >= paid else FinancialStatus.PARTIALLY_REFUNDED
     if paid > 0:
@@ -95,10 +81,10 @@ def map_fulfillment_status(payload: dict[str, Any]) -> FulfillmentStatus:
     """Shipped vs ordered quantity over the shippable top-level items."""
     ordered = shipped = Decimal(0)
     for item in top_level_items(payload):
-        if to_int(item.get("is_virtual")):
+        if cv.to_int(item.get("is_virtual")):
             continue
-        ordered += to_decimal(item.get("qty_ordered")) - to_decimal(item.get("qty_canceled"))
-        shipped += to_decimal(item.get("qty_shipped"))
+        ordered += cv.to_decimal(item.get("qty_ordered")) - cv.to_decimal(item.get("qty_canceled"))
+        shipped += cv.to_decimal(item.get("qty_shipped"))
     if order_state(payload) == "complete" or (ordered > 0 and shipped >= ordered):
         return FulfillmentStatus.FULFILLED
     if shipped > 0:
@@ -110,14 +96,14 @@ def top_level_items(payload: dict[str, Any]) -> list[dict[str, Any]]:
     """Items without a parent: one per purchased line (configurable/bundle children excluded)."""
     return [
         item
-        for item in (as_dict(i) for i in as_list(payload.get("items")))
+        for item in (cv.as_dict(i) for i in cv.as_list(payload.get("items")))
         if item and item.get("parent_item_id") is None
     ]
 
 
 def _children_by_parent(payload: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
     children: dict[str, list[dict[str, Any]]] = {}
-    for item in (as_dict(i) for i in as_list(payload.get("items"))):
+    for item in (cv.as_dict(i) for i in cv.as_list(payload.get("items"))):
         parent = item.get("parent_item_id")
         if parent is not None:
             children.setdefault(str(parent), []).append(item)
@@ -130,21 +116,21 @@ def map_line_items(payload: dict[str, Any], currency: str) -> tuple[LineItem, ..
     children = _children_by_parent(payload)
     lines = []
     for item in top_level_items(payload):
-        item_id = require_id(item, "item_id", "order item")
-        product_id = opt_str(item.get("product_id"))
+        item_id = cv.require_id(item, "item_id", "order item")
+        product_id = cv.opt_str(item.get("product_id"))
         variant_id = product_id
         kids = children.get(item_id, [])
         if item.get("product_type") == "configurable" and kids:
-            variant_id = opt_str(kids[0].get("product_id"))
-        discount = abs(to_decimal(item.get("discount_amount")))
+            variant_id = cv.opt_str(kids[0].get("product_id"))
+        discount = abs(cv.to_decimal(item.get("discount_amount")))
         lines.append(
             LineItem(
                 external_id=item_id,
-                title=opt_str(item.get("name")) or opt_str(item.get("sku")) or item_id,
-                quantity=to_int(item.get("qty_ordered")),
-                unit_price=money(item.get("price"), currency),
-                total_discount=money(discount, currency) if discount else None,
-                sku=opt_str(item.get("sku")),
+                title=cv.opt_str(item.get("name")) or cv.opt_str(item.get("sku")) or item_id,
+                quantity=cv.to_int(item.get("qty_ordered")),
+                unit_price=cv.money(item.get("price"), currency),
+                total_discount=cv.money(discount, currency) if discount else None,
+                sku=cv.opt_str(item.get("sku")),
                 variant_external_id=variant_id,
                 product_external_id=product_id,
             )
@@ -153,49 +139,51 @@ def map_line_items(payload: dict[str, Any], currency: str) -> tuple[LineItem, ..
 
 
 def _tax_lines(payload: dict[str, Any], currency: str) -> tuple[TaxLine, ...]:
-    applied = as_list(as_dict(payload.get("extension_attributes")).get("applied_taxes"))
+    applied = cv.as_list(cv.as_dict(payload.get("extension_attributes")).get("applied_taxes"))
     lines = [
         TaxLine(
-            title=opt_str(tax.get("title")) or opt_str(tax.get("code")) or "Tax",
-            rate=to_decimal(tax["percent"]) / 100 if tax.get("percent") is not None else None,
-            amount=money(tax.get("amount"), currency),
+            title=cv.opt_str(tax.get("title")) or cv.opt_str(tax.get("code")) or "Tax",
+            rate=cv.to_decimal(tax["percent"]) / 100 if tax.get("percent") is not None else None,
+            amount=cv.money(tax.get("amount"), currency),
         )
-        for tax in (as_dict(t) for t in applied)
+        for tax in (cv.as_dict(t) for t in applied)
         if tax
     ]
-    if not lines and to_decimal(payload.get("tax_amount")):
-        lines.append(TaxLine(title="Tax", amount=money(payload.get("tax_amount"), currency)))
+    if not lines and cv.to_decimal(payload.get("tax_amount")):
+        lines.append(TaxLine(title="Tax", amount=cv.money(payload.get("tax_amount"), currency)))
     return tuple(lines)
 
 
 def _discounts(payload: dict[str, Any], currency: str) -> tuple[DiscountLine, ...]:
-    amount = abs(to_decimal(payload.get("discount_amount")))
+    amount = abs(cv.to_decimal(payload.get("discount_amount")))
     if not amount:
         return ()
-    code = opt_str(payload.get("coupon_code"))
+    code = cv.opt_str(payload.get("coupon_code"))
     return (
         DiscountLine(
-            code=code or opt_str(payload.get("discount_description")),
+            code=code or cv.opt_str(payload.get("discount_description")),
             kind="coupon" if code else "cart_rule",
-            amount=money(amount, currency),
+            amount=cv.money(amount, currency),
         ),
     )
 
 
 def _shipping(payload: dict[str, Any]) -> dict[str, Any]:
-    assignments = as_list(as_dict(payload.get("extension_attributes")).get("shipping_assignments"))
-    return as_dict(as_dict(assignments[0]).get("shipping")) if assignments else {}
+    assignments = cv.as_list(
+        cv.as_dict(payload.get("extension_attributes")).get("shipping_assignments")
+    )
+    return cv.as_dict(cv.as_dict(assignments[0]).get("shipping")) if assignments else {}
 
 
 def _shipping_lines(payload: dict[str, Any], currency: str) -> tuple[ShippingLine, ...]:
-    title = opt_str(payload.get("shipping_description"))
+    title = cv.opt_str(payload.get("shipping_description"))
     if title is None and payload.get("shipping_amount") is None:
         return ()
     return (
         ShippingLine(
             title=title or "Shipping",
-            code=opt_str(_shipping(payload).get("method")),
-            amount=money(payload.get("shipping_amount"), currency),
+            code=cv.opt_str(_shipping(payload).get("method")),
+            amount=cv.money(payload.get("shipping_amount"), currency),
         ),
     )
 
@@ -204,15 +192,15 @@ def _cancelled_at(payload: dict[str, Any], updated_at: datetime) -> datetime | N
     """Magento has no cancelled_at: use the 'canceled' status-history entry, else updated_at."""
     if map_status(payload) is not OrderStatus.CANCELLED:
         return None
-    for entry in (as_dict(h) for h in as_list(payload.get("status_histories"))):
-        when = parse_time(entry.get("created_at"))
+    for entry in (cv.as_dict(h) for h in cv.as_list(payload.get("status_histories"))):
+        when = cv.parse_time(entry.get("created_at"))
         if entry.get("status") == "canceled" and when is not None:
             return when
     return updated_at
 
 
 def _shipping_address(payload: dict[str, Any]) -> Address | None:
-    return address(_shipping(payload).get("address"))
+    return cv.address(_shipping(payload).get("address"))
 
 
 def map_order(payload: dict[str, Any], store_id: str, default_currency: str = "USD") -> Order:
@@ -224,26 +212,26 @@ def map_order(payload: dict[str, Any], store_id: str, default_currency: str = "U
     """
     if not isinstance(payload, dict):
         raise PayloadError("Magento order is not a JSON object")
-    external_id = require_id(payload, "entity_id", "order")
-    return checked(
+    external_id = cv.require_id(payload, "entity_id", "order")
+    return cv.checked(
         lambda: _build_order(payload, store_id, default_currency), f"order {external_id}"
     )
 
 
 def _build_order(payload: dict[str, Any], store_id: str, default_currency: str) -> Order:
-    external_id = require_id(payload, "entity_id", "order")
-    currency = currency_code(
+    external_id = cv.require_id(payload, "entity_id", "order")
+    currency = cv.currency_code(
         payload.get("order_currency_code"),
-        currency_code(payload.get("base_currency_code"), default_currency),
+        cv.currency_code(payload.get("base_currency_code"), default_currency),
     )
-    created_at = require_time(payload, "created_at", "order")
-    updated_at = parse_time(payload.get("updated_at")) or created_at
-    customer = None if to_int(payload.get("customer_is_guest")) else payload.get("customer_id")
+    created_at = cv.require_time(payload, "created_at", "order")
+    updated_at = cv.parse_time(payload.get("updated_at")) or created_at
+    customer = None if cv.to_int(payload.get("customer_is_guest")) else payload.get("customer_id")
     return Order(
         store_id=store_id,
         platform=Platform.MAGENTO,
         external_id=external_id,
-        number=opt_str(payload.get("increment_id")) or external_id,
+        number=cv.opt_str(payload.get("increment_id")) or external_id,
         created_at=created_at,
         updated_at=updated_at,
         cancelled_at=_cancelled_at(payload, updated_at),
@@ -251,19 +239,19 @@ def _build_order(payload: dict[str, Any], store_id: str, default_currency: str) 
         financial_status=map_financial_status(payload),
         fulfillment_status=map_fulfillment_status(payload),
         currency_code=currency,
-        email=opt_str(payload.get("customer_email")),
-        subtotal_price=money(payload.get("subtotal"), currency),
-        total_tax=money(payload.get("tax_amount"), currency),
-        total_shipping=money(payload.get("shipping_amount"), currency),
-        total_discounts=money(abs(to_decimal(payload.get("discount_amount"))), currency),
-        total_price=money(payload.get("grand_total"), currency),
+        email=cv.opt_str(payload.get("customer_email")),
+        subtotal_price=cv.money(payload.get("subtotal"), currency),
+        total_tax=cv.money(payload.get("tax_amount"), currency),
+        total_shipping=cv.money(payload.get("shipping_amount"), currency),
+        total_discounts=cv.money(abs(cv.to_decimal(payload.get("discount_amount"))), currency),
+        total_price=cv.money(payload.get("grand_total"), currency),
         line_items=map_line_items(payload, currency),
         tax_lines=_tax_lines(payload, currency),
         discounts=_discounts(payload, currency),
         shipping_lines=_shipping_lines(payload, currency),
-        billing_address=address(payload.get("billing_address")),
+        billing_address=cv.address(payload.get("billing_address")),
         shipping_address=_shipping_address(payload),
-        customer_external_id=opt_str(customer),
-        custom_fields=custom_fields(payload),
+        customer_external_id=cv.opt_str(customer),
+        custom_fields=cv.custom_fields(payload),
         raw=payload,
     )

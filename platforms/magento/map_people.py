@@ -17,20 +17,7 @@ from platforms.canonical import (
     ShipmentStatus,
 )
 from platforms.errors import PayloadError
-from platforms.magento.convert import (
-    address,
-    as_dict,
-    as_list,
-    checked,
-    currency_code,
-    custom_fields,
-    money,
-    opt_str,
-    parse_time,
-    require_id,
-    to_decimal,
-    to_int,
-)
+from platforms.magento import convert as cv
 
 # credit memo `state`: 1 open (offline, pending), 2 refunded, 3 canceled.
 _MEMO_STATE = {1: "pending", 2: "success", 3: "cancelled"}
@@ -44,16 +31,16 @@ def _object(payload: Any, what: str) -> dict[str, Any]:
 
 def _customer_address(payload: Any) -> Address | None:
     """Customer addresses nest the region as {region_code, region}; order ones are flat."""
-    data = as_dict(payload)
-    region = as_dict(data.get("region"))
+    data = cv.as_dict(payload)
+    region = cv.as_dict(data.get("region"))
     if region:
         data = {**data, "region": region.get("region"), "region_code": region.get("region_code")}
-    return address(data)
+    return cv.address(data)
 
 
 def _default_address(data: dict[str, Any]) -> Address | None:
-    rows = [as_dict(a) for a in as_list(data.get("addresses"))]
-    default_id = opt_str(data.get("default_billing")) or opt_str(data.get("default_shipping"))
+    rows = [cv.as_dict(a) for a in cv.as_list(data.get("addresses"))]
+    default_id = cv.opt_str(data.get("default_billing")) or cv.opt_str(data.get("default_shipping"))
     chosen = next(
         (a for a in rows if a.get("default_billing") is True or a.get("default_shipping") is True),
         None,
@@ -68,26 +55,26 @@ def map_customer(
     newsletter flag is `extension_attributes.is_subscribed` when the module exposes it; the
     customer group is the `tags` entry `group:<id>`."""
     data = _object(payload, "customer")
-    subscribed = as_dict(data.get("extension_attributes")).get("is_subscribed")
-    addresses = tuple(a for a in map(_customer_address, as_list(data.get("addresses"))) if a)
+    subscribed = cv.as_dict(data.get("extension_attributes")).get("is_subscribed")
+    addresses = tuple(a for a in map(_customer_address, cv.as_list(data.get("addresses"))) if a)
     default = _default_address(data)
-    group = opt_str(data.get("group_id"))
-    return checked(
+    group = cv.opt_str(data.get("group_id"))
+    return cv.checked(
         lambda: Customer(
             store_id=store_id,
             platform=Platform.MAGENTO,
-            external_id=require_id(data, "id", "customer"),
-            first_name=opt_str(data.get("firstname")),
-            last_name=opt_str(data.get("lastname")),
-            email=opt_str(data.get("email")),
+            external_id=cv.require_id(data, "id", "customer"),
+            first_name=cv.opt_str(data.get("firstname")),
+            last_name=cv.opt_str(data.get("lastname")),
+            email=cv.opt_str(data.get("email")),
             phone=default.phone if default else None,
             default_address=default,
             addresses=addresses,
             accepts_marketing=subscribed if isinstance(subscribed, bool) else None,
-            created_at=parse_time(data.get("created_at")),
-            updated_at=parse_time(data.get("updated_at")),
+            created_at=cv.parse_time(data.get("created_at")),
+            updated_at=cv.parse_time(data.get("updated_at")),
             tags=(f"group:{group}",) if group else (),
-            custom_fields=custom_fields(data),
+            custom_fields=cv.custom_fields(data),
             raw=data if raw else {},
         ),
         "customer",
@@ -98,28 +85,28 @@ def map_shipment(payload: Any, *, store_id: str) -> Fulfillment:
     """A `/V1/shipments` item with its tracks. A Magento shipment exists only once goods
     left, so its status is SUCCESS; tracks carry no URL (carriers build those)."""
     data = _object(payload, "shipment")
-    tracks = [as_dict(t) for t in as_list(data.get("tracks"))]
-    titles = [opt_str(t.get("title")) or opt_str(t.get("carrier_code")) for t in tracks]
-    source = opt_str(as_dict(data.get("extension_attributes")).get("source_code"))
-    return checked(
+    tracks = [cv.as_dict(t) for t in cv.as_list(data.get("tracks"))]
+    titles = [cv.opt_str(t.get("title")) or cv.opt_str(t.get("carrier_code")) for t in tracks]
+    source = cv.opt_str(cv.as_dict(data.get("extension_attributes")).get("source_code"))
+    return cv.checked(
         lambda: Fulfillment(
             store_id=store_id,
             platform=Platform.MAGENTO,
-            external_id=require_id(data, "entity_id", "shipment"),
-            order_external_id=require_id(data, "order_id", "shipment"),
+            external_id=cv.require_id(data, "entity_id", "shipment"),
+            order_external_id=cv.require_id(data, "order_id", "shipment"),
             status=ShipmentStatus.SUCCESS,
-            created_at=parse_time(data.get("created_at")),
-            updated_at=parse_time(data.get("updated_at")),
+            created_at=cv.parse_time(data.get("created_at")),
+            updated_at=cv.parse_time(data.get("updated_at")),
             tracking_company=next((t for t in titles if t), None),
             tracking_numbers=tuple(
-                n for n in (opt_str(t.get("track_number")) for t in tracks) if n
+                n for n in (cv.opt_str(t.get("track_number")) for t in tracks) if n
             ),
             lines=tuple(
                 FulfillmentLine(
-                    line_item_external_id=require_id(i, "order_item_id", "shipment item"),
-                    quantity=to_int(i.get("qty")),
+                    line_item_external_id=cv.require_id(i, "order_item_id", "shipment item"),
+                    quantity=cv.to_int(i.get("qty")),
                 )
-                for i in map(as_dict, as_list(data.get("items")))
+                for i in map(cv.as_dict, cv.as_list(data.get("items")))
             ),
             location_external_id=source,
             raw=data,
@@ -132,33 +119,33 @@ def map_creditmemo(payload: Any, *, store_id: str, default_currency: str) -> Ref
     """A `/V1/creditmemos` item. Amount is `grand_total`; an online memo (with a
     `transaction_id`) is one gateway transaction. Restocking is not reported (None)."""
     data = _object(payload, "credit memo")
-    currency = currency_code(data.get("order_currency_code"), default_currency)
-    amount = money(data.get("grand_total"), currency)
-    txn = opt_str(data.get("transaction_id"))
-    status = _MEMO_STATE.get(to_int(data.get("state")))
-    comments = [opt_str(as_dict(c).get("comment")) for c in as_list(data.get("comments"))]
-    note = opt_str(data.get("customer_note")) or next((c for c in comments if c), None)
+    currency = cv.currency_code(data.get("order_currency_code"), default_currency)
+    amount = cv.money(data.get("grand_total"), currency)
+    txn = cv.opt_str(data.get("transaction_id"))
+    status = _MEMO_STATE.get(cv.to_int(data.get("state")))
+    comments = [cv.opt_str(cv.as_dict(c).get("comment")) for c in cv.as_list(data.get("comments"))]
+    note = cv.opt_str(data.get("customer_note")) or next((c for c in comments if c), None)
     shipping = data.get("shipping_amount")
-    return checked(
+    return cv.checked(
         lambda: Refund(
             store_id=store_id,
             platform=Platform.MAGENTO,
-            external_id=require_id(data, "entity_id", "credit memo"),
-            order_external_id=require_id(data, "order_id", "credit memo"),
-            created_at=parse_time(data.get("created_at")),
+            external_id=cv.require_id(data, "entity_id", "credit memo"),
+            order_external_id=cv.require_id(data, "order_id", "credit memo"),
+            created_at=cv.parse_time(data.get("created_at")),
             note=note,
             amount=amount,
             lines=tuple(
                 RefundLine(
-                    line_item_external_id=require_id(i, "order_item_id", "credit memo item"),
-                    quantity=to_int(i.get("qty")),
-                    subtotal=money(i.get("row_total"), currency),
+                    line_item_external_id=cv.require_id(i, "order_item_id", "credit memo item"),
+                    quantity=cv.to_int(i.get("qty")),
+                    subtotal=cv.money(i.get("row_total"), currency),
                 )
-                for i in map(as_dict, as_list(data.get("items")))
+                for i in map(cv.as_dict, cv.as_list(data.get("items")))
                 # configurable children repeat their priced parent at 0 qty/amount
-                if to_decimal(i.get("qty")) > 0
+                if cv.to_decimal(i.get("qty")) > 0
             ),
-            shipping=None if shipping is None else money(shipping, currency),
+            shipping=None if shipping is None else cv.money(shipping, currency),
             transactions=(
                 RefundTransaction(external_id=txn, kind="refund", amount=amount, status=status),
             )
@@ -174,5 +161,5 @@ def refund_marker(order: Order) -> str | None:
     """The order's `total_refunded` ("" when nothing was refunded): Magento orders list no
     credit memos, but each one adds to this total, so a new refund changes it. (A memo of
     amount 0, refunding nothing, goes unseen.)"""
-    refunded = to_decimal(order.raw.get("total_refunded"))
+    refunded = cv.to_decimal(order.raw.get("total_refunded"))
     return format(refunded.normalize(), "f") if refunded > 0 else ""

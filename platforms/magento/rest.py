@@ -64,6 +64,22 @@ class MagentoRest(StoreClient):
         items = [as_dict(item) for item in as_list(body.get("items")) if as_dict(item)]
         return items, to_int(body.get("total_count"), len(items))
 
+    async def _newest_first(
+        self, path: str, criteria: SearchCriteria, cursor: str | None, limit: int, operation: str
+    ) -> tuple[list[Payload], str | None]:
+        """One page of a search, newest updated_at first (entity_id breaks ties): exactly
+        1 call. (rows, next cursor); ([], None) past the end, which is known from
+        total_count, never from an empty page: Magento answers a page past the end with
+        the last page again."""
+        position = PagePosition.decode(cursor, limit)
+        criteria.sort("updated_at", "DESC").sort("entity_id", "DESC")
+        page = criteria.page(position.page, position.size)
+        items, total = await self._search(path, page, operation)
+        if position.is_past_end(total):
+            return [], None
+        following = position.next(total)
+        return items, following.encode() if following else None
+
     async def _search_in(
         self, path: str, field: str, values: Sequence[str], operation: str
     ) -> list[Payload]:

@@ -17,25 +17,7 @@ from platforms.canonical import (
     ShippingLine,
     TaxLine,
 )
-from platforms.shopify.mapping_common import (
-    _PLATFORM,
-    Payload,
-    _address,
-    _build,
-    _currency,
-    _custom_fields,
-    _datetime,
-    _decimal,
-    _dicts,
-    _fail,
-    _id,
-    _int,
-    _money,
-    _nonempty,
-    _opt_id,
-    _require_dict,
-    _text,
-)
+from platforms.shopify import mapping_common as m
 
 _FINANCIAL = {
     "pending": FinancialStatus.PENDING,
@@ -56,7 +38,7 @@ _FULFILLMENT = {
 }
 
 
-def _order_status(payload: Payload) -> OrderStatus:
+def _order_status(payload: m.Payload) -> OrderStatus:
     if payload.get("cancelled_at"):
         return OrderStatus.CANCELLED
     if payload.get("closed_at"):
@@ -64,55 +46,55 @@ def _order_status(payload: Payload) -> OrderStatus:
     return OrderStatus.OPEN
 
 
-def _order_number(payload: Payload, external_id: str) -> str:
+def _order_number(payload: m.Payload, external_id: str) -> str:
     number = payload.get("order_number")
     if number is not None and number != "":
         return str(number)
-    return _nonempty(payload.get("name")) or external_id
+    return m.nonempty(payload.get("name")) or external_id
 
 
-def _line_item(item: Payload, currency: str) -> LineItem:
+def _line_item(item: m.Payload, currency: str) -> LineItem:
     return LineItem(
-        external_id=_id(item.get("id"), "line item", "line_items[].id"),
-        title=_text(item.get("title")) or _text(item.get("name")) or "",
-        quantity=_int(item.get("quantity"), 0) or 0,
-        unit_price=_money(item, "price", currency, "line item"),
-        total_discount=_money(item, "total_discount", currency, "line item"),
-        sku=_nonempty(item.get("sku")),
-        variant_external_id=_opt_id(item.get("variant_id"), "line item", "variant_id"),
-        product_external_id=_opt_id(item.get("product_id"), "line item", "product_id"),
+        external_id=m.ident(item.get("id"), "line item", "line_items[].id"),
+        title=m.text(item.get("title")) or m.text(item.get("name")) or "",
+        quantity=m.integer(item.get("quantity"), 0) or 0,
+        unit_price=m.money(item, "price", currency, "line item"),
+        total_discount=m.money(item, "total_discount", currency, "line item"),
+        sku=m.nonempty(item.get("sku")),
+        variant_external_id=m.opt_ident(item.get("variant_id"), "line item", "variant_id"),
+        product_external_id=m.opt_ident(item.get("product_id"), "line item", "product_id"),
     )
 
 
-def _tax_line(line: Payload, currency: str) -> TaxLine:
+def _tax_line(line: m.Payload, currency: str) -> TaxLine:
     rate = line.get("rate")
     return TaxLine(
-        title=_text(line.get("title")) or "",
-        rate=None if rate is None else _decimal(rate, "tax line", "rate"),
-        amount=_money(line, "price", currency, "tax line"),
+        title=m.text(line.get("title")) or "",
+        rate=None if rate is None else m.decimal(rate, "tax line", "rate"),
+        amount=m.money(line, "price", currency, "tax line"),
     )
 
 
-def _discount(code: Payload, currency: str) -> DiscountLine:
+def _discount(code: m.Payload, currency: str) -> DiscountLine:
     return DiscountLine(
-        code=_nonempty(code.get("code")),
-        kind=_nonempty(code.get("type")),
-        amount=_money(code, "amount", currency, "discount code"),
+        code=m.nonempty(code.get("code")),
+        kind=m.nonempty(code.get("type")),
+        amount=m.money(code, "amount", currency, "discount code"),
     )
 
 
-def _shipping_line(line: Payload, currency: str) -> ShippingLine:
+def _shipping_line(line: m.Payload, currency: str) -> ShippingLine:
     return ShippingLine(
-        title=_text(line.get("title")) or "",
-        code=_nonempty(line.get("code")),
-        amount=_money(line, "price", currency, "shipping line"),
+        title=m.text(line.get("title")) or "",
+        code=m.nonempty(line.get("code")),
+        amount=m.money(line, "price", currency, "shipping line"),
     )
 
 
-def _total_shipping(payload: Payload, lines: tuple[ShippingLine, ...], currency: str) -> Money:
+def _total_shipping(payload: m.Payload, lines: tuple[ShippingLine, ...], currency: str) -> Money:
     bag = payload.get("total_shipping_price_set")
     if isinstance(bag, Mapping) and isinstance(bag.get("shop_money"), Mapping):
-        return _money(payload, "total_shipping_price", currency, "order")
+        return m.money(payload, "total_shipping_price", currency, "order")
     # older payloads have no total: the shipping lines are the whole charge.
     return Money(
         amount=sum((line.amount.amount for line in lines), Decimal(0)), currency_code=currency
@@ -121,52 +103,52 @@ def _total_shipping(payload: Payload, lines: tuple[ShippingLine, ...], currency:
 
 def map_order(payload: Any, *, store_id: str, shop_currency: str) -> Order:
     """Map a Shopify REST order (`orders.json` item or `order.json` body) to an Order."""
-    data = _require_dict(payload, "order")
-    external_id = _id(data.get("id"), "order", "id")
-    currency = _currency(data.get("currency"), shop_currency)
-    created = _datetime(data.get("created_at"), "order", "created_at") or _datetime(
+    data = m.require_dict(payload, "order")
+    external_id = m.ident(data.get("id"), "order", "id")
+    currency = m.currency_code(data.get("currency"), shop_currency)
+    created = m.timestamp(data.get("created_at"), "order", "created_at") or m.timestamp(
         data.get("processed_at"), "order", "processed_at"
     )
     if created is None:
-        raise _fail("order", "created_at", "is missing")
-    shipping = tuple(_shipping_line(s, currency) for s in _dicts(data.get("shipping_lines")))
+        raise m.fail("order", "created_at", "is missing")
+    shipping = tuple(_shipping_line(s, currency) for s in m.dicts(data.get("shipping_lines")))
     customer = data.get("customer")
-    return _build(
+    return m.build(
         "order",
         lambda: Order(
             store_id=store_id,
-            platform=_PLATFORM,
+            platform=m.PLATFORM,
             external_id=external_id,
             number=_order_number(data, external_id),
             created_at=created,
-            updated_at=_datetime(data.get("updated_at"), "order", "updated_at") or created,
-            cancelled_at=_datetime(data.get("cancelled_at"), "order", "cancelled_at"),
+            updated_at=m.timestamp(data.get("updated_at"), "order", "updated_at") or created,
+            cancelled_at=m.timestamp(data.get("cancelled_at"), "order", "cancelled_at"),
             status=_order_status(data),
             financial_status=_FINANCIAL.get(
-                _text(data.get("financial_status")) or "", FinancialStatus.UNKNOWN
+                m.text(data.get("financial_status")) or "", FinancialStatus.UNKNOWN
             ),
             fulfillment_status=_FULFILLMENT.get(
-                _text(data.get("fulfillment_status")), FulfillmentStatus.UNKNOWN
+                m.text(data.get("fulfillment_status")), FulfillmentStatus.UNKNOWN
             ),
             currency_code=currency,
-            email=_nonempty(data.get("email")) or _nonempty(data.get("contact_email")),
-            subtotal_price=_money(data, "subtotal_price", currency, "order"),
-            total_tax=_money(data, "total_tax", currency, "order"),
+            email=m.nonempty(data.get("email")) or m.nonempty(data.get("contact_email")),
+            subtotal_price=m.money(data, "subtotal_price", currency, "order"),
+            total_tax=m.money(data, "total_tax", currency, "order"),
             total_shipping=_total_shipping(data, shipping, currency),
-            total_discounts=_money(data, "total_discounts", currency, "order"),
-            total_price=_money(data, "total_price", currency, "order"),
-            line_items=tuple(_line_item(i, currency) for i in _dicts(data.get("line_items"))),
-            tax_lines=tuple(_tax_line(t, currency) for t in _dicts(data.get("tax_lines"))),
-            discounts=tuple(_discount(d, currency) for d in _dicts(data.get("discount_codes"))),
+            total_discounts=m.money(data, "total_discounts", currency, "order"),
+            total_price=m.money(data, "total_price", currency, "order"),
+            line_items=tuple(_line_item(i, currency) for i in m.dicts(data.get("line_items"))),
+            tax_lines=tuple(_tax_line(t, currency) for t in m.dicts(data.get("tax_lines"))),
+            discounts=tuple(_discount(d, currency) for d in m.dicts(data.get("discount_codes"))),
             shipping_lines=shipping,
-            billing_address=_address(data.get("billing_address")),
-            shipping_address=_address(data.get("shipping_address")),
+            billing_address=m.address(data.get("billing_address")),
+            shipping_address=m.address(data.get("shipping_address")),
             customer_external_id=(
-                _opt_id(customer.get("id"), "order", "customer.id")
+                m.opt_ident(customer.get("id"), "order", "customer.id")
                 if isinstance(customer, Mapping)
                 else None
             ),
-            custom_fields=_custom_fields(data),
+            custom_fields=m.custom_fields(data),
             raw=dict(data),
         ),
     )

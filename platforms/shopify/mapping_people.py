@@ -17,25 +17,7 @@ from platforms.canonical import (
     RefundTransaction,
     ShipmentStatus,
 )
-from platforms.shopify.mapping_common import (
-    _PLATFORM,
-    _address,
-    _build,
-    _currency,
-    _custom_fields,
-    _datetime,
-    _decimal,
-    _dicts,
-    _fail,
-    _id,
-    _int,
-    _money,
-    _nonempty,
-    _opt_id,
-    _require_dict,
-    _tags,
-    _text,
-)
+from platforms.shopify import mapping_common as m
 
 _SHIPMENT = {s.value.lower(): s for s in ShipmentStatus if s is not ShipmentStatus.UNKNOWN}
 # restock types that put stock back; "no_restock" and a missing type do not.
@@ -53,31 +35,31 @@ def _accepts_marketing(data: Mapping[str, Any]) -> bool | None:
 
 def map_customer(payload: Any, *, store_id: str, shop_currency: str, raw: bool = True) -> Customer:
     """Map a Shopify REST customer (`customers.json` item); `raw=False` drops the payload."""
-    data = _require_dict(payload, "customer")
-    currency = _currency(data.get("currency"), shop_currency)
+    data = m.require_dict(payload, "customer")
+    currency = m.currency_code(data.get("currency"), shop_currency)
     spent = data.get("total_spent")
-    addresses = tuple(a for a in (_address(x) for x in _dicts(data.get("addresses"))) if a)
-    return _build(
+    addresses = tuple(a for a in (m.address(x) for x in m.dicts(data.get("addresses"))) if a)
+    return m.build(
         "customer",
         lambda: Customer(
             store_id=store_id,
-            platform=_PLATFORM,
-            external_id=_id(data.get("id"), "customer", "id"),
-            first_name=_nonempty(data.get("first_name")),
-            last_name=_nonempty(data.get("last_name")),
-            email=_nonempty(data.get("email")),
-            phone=_nonempty(data.get("phone")),
-            default_address=_address(data.get("default_address")),
+            platform=m.PLATFORM,
+            external_id=m.ident(data.get("id"), "customer", "id"),
+            first_name=m.nonempty(data.get("first_name")),
+            last_name=m.nonempty(data.get("last_name")),
+            email=m.nonempty(data.get("email")),
+            phone=m.nonempty(data.get("phone")),
+            default_address=m.address(data.get("default_address")),
             addresses=addresses,
             accepts_marketing=_accepts_marketing(data),
-            orders_count=_int(data.get("orders_count")),
+            orders_count=m.integer(data.get("orders_count")),
             total_spent=None
             if spent is None
-            else Money(amount=_decimal(spent, "customer", "total_spent"), currency_code=currency),
-            created_at=_datetime(data.get("created_at"), "customer", "created_at"),
-            updated_at=_datetime(data.get("updated_at"), "customer", "updated_at"),
-            tags=_tags(data.get("tags")),
-            custom_fields=_custom_fields(data),
+            else Money(amount=m.decimal(spent, "customer", "total_spent"), currency_code=currency),
+            created_at=m.timestamp(data.get("created_at"), "customer", "created_at"),
+            updated_at=m.timestamp(data.get("updated_at"), "customer", "updated_at"),
+            tags=m.tags(data.get("tags")),
+            custom_fields=m.custom_fields(data),
             raw=dict(data) if raw else {},
         ),
     )
@@ -87,64 +69,64 @@ def _list_of_text(data: Mapping[str, Any], many: str, one: str) -> tuple[str, ..
     values = data.get(many)
     if isinstance(values, list):
         return tuple(str(v) for v in values if v not in (None, ""))
-    single = _nonempty(data.get(one))
+    single = m.nonempty(data.get(one))
     return (single,) if single else ()
 
 
 def map_fulfillment(payload: Any, *, store_id: str) -> Fulfillment:
     """Map a Shopify fulfillment (embedded in an order or from `fulfillments.json`)."""
-    data = _require_dict(payload, "fulfillment")
+    data = m.require_dict(payload, "fulfillment")
     lines = tuple(
         FulfillmentLine(
-            line_item_external_id=_id(i.get("id"), "fulfillment", "line_items[].id"),
-            quantity=_int(i.get("quantity"), 0) or 0,
+            line_item_external_id=m.ident(i.get("id"), "fulfillment", "line_items[].id"),
+            quantity=m.integer(i.get("quantity"), 0) or 0,
         )
-        for i in _dicts(data.get("line_items"))
+        for i in m.dicts(data.get("line_items"))
     )
-    return _build(
+    return m.build(
         "fulfillment",
         lambda: Fulfillment(
             store_id=store_id,
-            platform=_PLATFORM,
-            external_id=_id(data.get("id"), "fulfillment", "id"),
-            order_external_id=_id(data.get("order_id"), "fulfillment", "order_id"),
-            status=_SHIPMENT.get(_text(data.get("status")) or "", ShipmentStatus.UNKNOWN),
-            created_at=_datetime(data.get("created_at"), "fulfillment", "created_at"),
-            updated_at=_datetime(data.get("updated_at"), "fulfillment", "updated_at"),
-            tracking_company=_nonempty(data.get("tracking_company")),
+            platform=m.PLATFORM,
+            external_id=m.ident(data.get("id"), "fulfillment", "id"),
+            order_external_id=m.ident(data.get("order_id"), "fulfillment", "order_id"),
+            status=_SHIPMENT.get(m.text(data.get("status")) or "", ShipmentStatus.UNKNOWN),
+            created_at=m.timestamp(data.get("created_at"), "fulfillment", "created_at"),
+            updated_at=m.timestamp(data.get("updated_at"), "fulfillment", "updated_at"),
+            tracking_company=m.nonempty(data.get("tracking_company")),
             tracking_numbers=_list_of_text(data, "tracking_numbers", "tracking_number"),
             tracking_urls=_list_of_text(data, "tracking_urls", "tracking_url"),
             lines=lines,
-            location_external_id=_opt_id(data.get("location_id"), "fulfillment", "location_id"),
+            location_external_id=m.opt_ident(data.get("location_id"), "fulfillment", "location_id"),
             raw=dict(data),
         ),
     )
 
 
 def _refund_line(item: Mapping[str, Any], currency: str, restock: Any) -> RefundLine:
-    restock_type = _nonempty(item.get("restock_type"))
+    restock_type = m.nonempty(item.get("restock_type"))
     restocked = restock_type in _RESTOCKING if restock_type else None
     if restocked is None and isinstance(restock, bool):
         restocked = restock  # pre-2019 refunds: one flag for the whole refund
     return RefundLine(
-        line_item_external_id=_id(item.get("line_item_id"), "refund", "line_item_id"),
-        quantity=_int(item.get("quantity"), 0) or 0,
+        line_item_external_id=m.ident(item.get("line_item_id"), "refund", "line_item_id"),
+        quantity=m.integer(item.get("quantity"), 0) or 0,
         restock_type=restock_type,
         restocked=restocked,
-        subtotal=_money(item, "subtotal", currency, "refund line"),
+        subtotal=m.money(item, "subtotal", currency, "refund line"),
     )
 
 
 def _transaction(item: Mapping[str, Any], currency: str) -> RefundTransaction:
     return RefundTransaction(
-        external_id=_opt_id(item.get("id"), "refund", "transactions[].id"),
-        kind=_text(item.get("kind")) or "refund",
+        external_id=m.opt_ident(item.get("id"), "refund", "transactions[].id"),
+        kind=m.text(item.get("kind")) or "refund",
         amount=Money(
-            amount=_decimal(item.get("amount"), "refund", "transactions[].amount"),
-            currency_code=_currency(item.get("currency"), currency),
+            amount=m.decimal(item.get("amount"), "refund", "transactions[].amount"),
+            currency_code=m.currency_code(item.get("currency"), currency),
         ),
-        gateway=_nonempty(item.get("gateway")),
-        status=_nonempty(item.get("status")),
+        gateway=m.nonempty(item.get("gateway")),
+        status=m.nonempty(item.get("status")),
     )
 
 
@@ -152,12 +134,12 @@ def _shipping(data: Mapping[str, Any], currency: str) -> Money | None:
     """Refunded shipping: `refund_shipping_lines` (2024+) or `shipping_refund` adjustments
     (negative amounts, older versions). None when the refund gave no shipping back."""
     total, seen = Decimal(0), False
-    for line in _dicts(data.get("refund_shipping_lines")):
-        total += _money(line, "subtotal_amount", currency, "refund shipping line").amount
+    for line in m.dicts(data.get("refund_shipping_lines")):
+        total += m.money(line, "subtotal_amount", currency, "refund shipping line").amount
         seen = True
-    for adj in _dicts(data.get("order_adjustments")):
+    for adj in m.dicts(data.get("order_adjustments")):
         if adj.get("kind") == "shipping_refund":
-            total -= _money(adj, "amount", currency, "order adjustment").amount
+            total -= m.money(adj, "amount", currency, "order adjustment").amount
             seen = True
     return Money(amount=total, currency_code=currency) if seen else None
 
@@ -178,23 +160,23 @@ def _refunded(transactions: tuple[RefundTransaction, ...], currency: str) -> Mon
 def map_refund(payload: Any, *, store_id: str, currency: str) -> Refund:
     """Map a Shopify refund (embedded in an order or from `refunds.json`); `currency` is the
     order's, used where a money field has no `_set` bag."""
-    data = _require_dict(payload, "refund")
+    data = m.require_dict(payload, "refund")
     if not isinstance(data.get("refund_line_items", []), list):
-        raise _fail("refund", "refund_line_items", "is not a list")
-    txs = tuple(_transaction(t, currency) for t in _dicts(data.get("transactions")))
-    return _build(
+        raise m.fail("refund", "refund_line_items", "is not a list")
+    txs = tuple(_transaction(t, currency) for t in m.dicts(data.get("transactions")))
+    return m.build(
         "refund",
         lambda: Refund(
             store_id=store_id,
-            platform=_PLATFORM,
-            external_id=_id(data.get("id"), "refund", "id"),
-            order_external_id=_id(data.get("order_id"), "refund", "order_id"),
-            created_at=_datetime(data.get("created_at"), "refund", "created_at"),
-            note=_nonempty(data.get("note")),
+            platform=m.PLATFORM,
+            external_id=m.ident(data.get("id"), "refund", "id"),
+            order_external_id=m.ident(data.get("order_id"), "refund", "order_id"),
+            created_at=m.timestamp(data.get("created_at"), "refund", "created_at"),
+            note=m.nonempty(data.get("note")),
             amount=_refunded(txs, currency),
             lines=tuple(
                 _refund_line(i, currency, data.get("restock"))
-                for i in _dicts(data.get("refund_line_items"))
+                for i in m.dicts(data.get("refund_line_items"))
             ),
             shipping=_shipping(data, currency),
             transactions=txs,
