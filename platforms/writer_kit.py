@@ -7,6 +7,7 @@ from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
 from platforms.adapter import StoreConnection
 from platforms.canonical import Platform
+from platforms.errors import UnsupportedOnPlatformError
 from platforms.http import CallContext, HttpTransport, Request, Response
 from platforms.writes import WRITE_KINDS, AdjustInventory, OutcomeUnknownError
 
@@ -42,6 +43,11 @@ class RestWriter(Generic[C]):
         """Call context naming this store."""
         store = self.client.connection.store_id
         return CallContext(store, self.platform.value, operation, external_id)
+
+    def refusal(self, message: str) -> UnsupportedOnPlatformError:
+        """The error for a write this store cannot take, naming the store and platform."""
+        store = self.client.connection.store_id
+        return UnsupportedOnPlatformError(message, store_id=store, platform=self.platform.value)
 
     async def read(self, path: str, params: dict[str, str], ctx: CallContext) -> Any:
         """A GET (path under the API root) with the transport's retries: reads are safe to

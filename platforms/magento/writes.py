@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import quote
 
 from platforms.canonical import Platform
-from platforms.errors import NotFoundError, UnsupportedOnPlatformError, UpstreamValidationError
+from platforms.errors import NotFoundError, UpstreamValidationError
 from platforms.magento.client import MagentoClient
 from platforms.magento.map_catalog import DEFAULT_SOURCE_CODE
 from platforms.magento.search import SearchCriteria
@@ -80,11 +80,9 @@ class MagentoWriter(RestWriter[MagentoClient]):
 
     async def _stock_item(self, sku: str, source: str) -> dict[str, Any]:
         if source != DEFAULT_SOURCE_CODE:
-            raise UnsupportedOnPlatformError(
+            raise self.refusal(
                 "This Magento store has no MSI: stock lives in one legacy stock item, at "
-                f"location {DEFAULT_SOURCE_CODE!r} only",
-                store_id=self.client.connection.store_id,
-                platform=Platform.MAGENTO.value,
+                f"location {DEFAULT_SOURCE_CODE!r} only"
             )
         ctx = self.ctx("get_stock_item", sku)
         body = await self.read(f"stockItems/{quote(sku, safe='')}", {}, ctx)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from platforms.canonical import Platform
-from platforms.errors import NotFoundError, PayloadError, UnsupportedOnPlatformError
+from platforms.errors import NotFoundError, PayloadError
 from platforms.http import CallContext
 from platforms.shopify.client import ShopifyClient
 from platforms.shopify.writes_orders import ShopifyOrderWrites
@@ -69,7 +69,7 @@ class ShopifyWriter(RestWriter[ShopifyClient]):
             return await self._price(command)
         if isinstance(command, CancelOrder | CreateFulfillment | CreateRefund):
             return await self.orders.execute(command, operation_key, checkpoint)
-        raise UnsupportedOnPlatformError(f"Shopify has no write for {command.kind}")
+        raise self.refusal(f"Shopify has no write for {command.kind}")
 
     async def reconcile(
         self, command: WriteCommand, *, operation_key: str, checkpoint: Checkpoint

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from platforms.canonical import Platform
-from platforms.errors import NotFoundError, PayloadError, UnsupportedOnPlatformError
+from platforms.errors import NotFoundError, PayloadError
 from platforms.woocommerce.client import WooCommerceClient
 from platforms.woocommerce.mapping_people import map_refund
 from platforms.woocommerce.mapping_products import LOCATION_ID
@@ -84,7 +84,7 @@ class WooCommerceWriter(RestWriter[WooCommerceClient]):
             return _order_outcome(body)
         if isinstance(command, CreateRefund):
             return await self._refund(command, operation_key)
-        raise UnsupportedOnPlatformError(f"WooCommerce has no API for {command.kind}")
+        raise self.refusal(f"WooCommerce has no API for {command.kind}")
 
     async def reconcile(
         self, command: WriteCommand, *, operation_key: str, checkpoint: Checkpoint
@@ -113,11 +113,9 @@ class WooCommerceWriter(RestWriter[WooCommerceClient]):
 
     def _one_location(self, location_id: str) -> None:
         if location_id != LOCATION_ID:
-            raise UnsupportedOnPlatformError(
+            raise self.refusal(
                 "WooCommerce core keeps one stock figure per product: only location "
-                f"{LOCATION_ID!r} exists",
-                store_id=self.client.connection.store_id,
-                platform=Platform.WOOCOMMERCE.value,
+                f"{LOCATION_ID!r} exists"
             )
 
     async def _stock(

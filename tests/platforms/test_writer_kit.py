@@ -9,9 +9,16 @@ from collections.abc import AsyncIterator
 import pytest
 
 from platforms.adapter import PlatformSpec
+from platforms.errors import UnsupportedOnPlatformError
 from platforms.registry import all_specs, get_spec
 from platforms.sandbox_kit import serve
-from platforms.writes import AdjustInventory, OutcomeUnknownError, PlatformWriter, SetInventory
+from platforms.writes import (
+    AdjustInventory,
+    CreateFulfillment,
+    OutcomeUnknownError,
+    PlatformWriter,
+    SetInventory,
+)
 
 SPECS = all_specs()
 
@@ -95,5 +102,25 @@ async def test_woocommerce_adjustment_of_untracked_stock_reconciles() -> None:
             found = await writer.reconcile(adjust, operation_key="op-3", checkpoint=checkpoint)
             assert found is not None and found.data == sent.data
             assert found.data["available"] == 4
+        finally:
+            await client.aclose()
+
+
+async def test_a_refused_write_names_its_store_and_platform() -> None:
+    # the one error hierarchy carries store and platform on every error, refusals included
+    spec = get_spec("woocommerce")
+    sandbox = spec.create_sandbox(seed=5, orders=5, products=5)
+    async with serve(sandbox.app) as url:
+        client = spec.create_client(sandbox.connection("store-1", url), None)
+        try:
+            writer = spec.create_writer(client)
+            for command in (
+                CreateFulfillment(order_id="1"),
+                AdjustInventory("100", "elsewhere", 1),
+            ):
+                with pytest.raises(UnsupportedOnPlatformError) as caught:
+                    checkpoint = await writer.prepare(command, operation_key="op-4")
+                    await writer.execute(command, operation_key="op-4", checkpoint=checkpoint)
+                assert (caught.value.store_id, caught.value.platform) == ("store-1", "woocommerce")
         finally:
             await client.aclose()
