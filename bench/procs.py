@@ -126,8 +126,9 @@ def gateway_config(
             f'url = "{store.url}"',
             f'currency = "{raw["currency"]}"',
             f"credentials = {{ {', '.join(refs)} }}",
-            # no polling safety net: its calls would land in the upstream call counts
+            # no polling safety nets: their calls would land in the upstream call counts
             "poll_interval_seconds = 0",
+            "inventory_poll_interval_seconds = 0",
         ]
         if raw["options"]:
             opts = ", ".join(f'{k} = "{v}"' for k, v in raw["options"].items())

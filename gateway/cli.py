@@ -105,6 +105,7 @@ def _build_app(config: GatewayConfig) -> tuple[Starlette, StoreRegistry]:
         registry,
         settings.data_dir,
         poll_intervals={s.id: s.poll_interval_seconds for s in config.stores},
+        inventory_poll_intervals={s.id: s.inventory_poll_interval_seconds for s in config.stores},
     )
     writes = open_queue(registry, settings.data_dir)
     app = create_app(

@@ -45,6 +45,8 @@ class StoreConfig(_Strict):
     max_attempts: int = Field(default=5, ge=1, le=20)
     # the event feed's safety net: seconds between polls for changed orders (0 = off).
     poll_interval_seconds: float = Field(default=60.0, ge=0)
+    # seconds between full stock polls (inventory events without webhooks; 0 = off).
+    inventory_poll_interval_seconds: float = Field(default=300.0, ge=0)
 
     @field_validator("credentials")
     @classmethod

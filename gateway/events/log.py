@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Protocol
 
 from platforms.events import Candidate, EventType, StoredEvent
+from platforms.ids import Kind
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,7 @@ class EventLog(Protocol):
       becomes visible only after every smaller one (commit order == sequence order), which
       is what lets every process tail the log for live fan-out.
     - `remember` records versions without events (a poller's baseline).
+    - `known_objects` says which of some object ids have a recorded version.
     """
 
     async def store_receipt(
@@ -81,6 +83,10 @@ class EventLog(Protocol):
     async def remember(self, candidates: Sequence[Candidate], checkpoint: Checkpoint) -> None:
         """Record versions as already known (no events) and set the checkpoint, atomically."""
         ...
+
+    async def known_objects(
+        self, store_id: str, kind: Kind, object_ids: Sequence[str]
+    ) -> set[str]: ...
 
     async def read_after(
         self, after: int, event_filter: EventFilter, limit: int = 500

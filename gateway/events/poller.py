@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from datetime import UTC, datetime, timedelta
 
 from gateway.events.log import Checkpoint, EventLog
+from gateway.events.poll_loop import PollLoop
 from gateway.events.sink import EventSink
 from gateway.stores import StoreHandle
 from platforms.adapter import OrderQuery
 from platforms.canonical import Order
-from platforms.errors import CartgraphError
 from platforms.events import Candidate, EventSource, candidate_of, version_text
 from platforms.registry import get_spec
 
@@ -20,14 +18,13 @@ log = logging.getLogger("cartgraph.poller")
 
 STREAM = "orders"
 DEFAULT_OVERLAP = timedelta(seconds=30)
-FIRST_POLL_TIMEOUT = 15.0  # start-up does not wait longer for an unreachable store
 
 
 def _parse(text: str) -> datetime:
     return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
 
 
-class OrderPoller:
+class OrderPoller(PollLoop):
     """Polls one store. The checkpoint moves only in the transaction that appends its events.
 
     The first poll of a store only sets a baseline (the newest `updated_at` the store
@@ -46,41 +43,11 @@ class OrderPoller:
         overlap: timedelta = DEFAULT_OVERLAP,
         page_size: int = 100,
     ) -> None:
-        self.handle = handle
+        super().__init__(handle, interval)
         self.log = event_log
         self.sink = sink
-        self.interval = interval
         self.overlap = overlap
         self.page_size = min(page_size, handle.client.max_page_size)
-        self.last_poll_at: datetime | None = None
-        self.last_error: str | None = None
-        self._task: asyncio.Task[None] | None = None
-        self._lock = asyncio.Lock()
-
-    @property
-    def store_id(self) -> str:
-        """The polled store."""
-        return self.handle.connection.store_id
-
-    def start(self) -> None:
-        """Poll every `interval` seconds until stopped (`first_poll` runs before this)."""
-        self._task = asyncio.create_task(self._loop(), name=f"cartgraph-poll-{self.store_id}")
-
-    async def stop(self) -> None:
-        """Stop polling (a poll in flight is cancelled; its checkpoint was not moved)."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-
-    async def _loop(self) -> None:
-        while True:
-            await asyncio.sleep(self.interval)
-            try:
-                await self.poll()
-            except CartgraphError as exc:
-                self.last_error = str(exc)
-                log.warning("poll of %s failed: %s", self.store_id, exc)
 
     async def poll(self) -> int:
         """One poll; returns how many events it appended."""
@@ -112,15 +79,6 @@ class OrderPoller:
             Checkpoint(self.store_id, STREAM, version_text(newest)),
         )
         self.last_poll_at, self.last_error = now, None
-
-    async def first_poll(self) -> None:
-        """The baseline poll, run before the gateway reports started (errors only logged)."""
-        try:
-            async with asyncio.timeout(FIRST_POLL_TIMEOUT):
-                await self.poll()
-        except (CartgraphError, TimeoutError) as exc:
-            self.last_error = str(exc) or "first poll timed out"
-            log.warning("first poll of %s failed: %s", self.store_id, self.last_error)
 
     def _candidate(self, order: Order, now: datetime) -> Candidate:
         marker = get_spec(self.handle.connection.platform).refund_marker

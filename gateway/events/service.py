@@ -11,7 +11,9 @@ from pathlib import Path
 from starlette.routing import Route
 
 from gateway.events.bus import DEFAULT_BUFFER, EventBus
+from gateway.events.inventory_poller import InventoryPoller
 from gateway.events.log import EventFilter, EventLog
+from gateway.events.poll_loop import PollLoop
 from gateway.events.poller import DEFAULT_OVERLAP, OrderPoller
 from gateway.events.processor import ReceiptProcessor
 from gateway.events.receiver import webhook_routes
@@ -46,7 +48,7 @@ class FeedStatus:
 
 
 class EventService:
-    """One per gateway: the log, the bus, the webhook processor and a poller per store."""
+    """One per gateway: the log, the bus, the webhook processor and pollers per store."""
 
     def __init__(
         self,
@@ -54,6 +56,7 @@ class EventService:
         event_log: EventLog,
         *,
         poll_intervals: Mapping[str, float] | None = None,
+        inventory_poll_intervals: Mapping[str, float] | None = None,
         buffer: int = DEFAULT_BUFFER,
         overlap: timedelta = DEFAULT_OVERLAP,
     ) -> None:
@@ -69,6 +72,13 @@ class EventService:
             for store_id, seconds in (poll_intervals or {}).items()
             if seconds > 0
         }
+        self.inventory_pollers = {
+            store_id: InventoryPoller(
+                registry.get(store_id), event_log, self.sink, interval=seconds
+            )
+            for store_id, seconds in (inventory_poll_intervals or {}).items()
+            if seconds > 0
+        }
 
     @classmethod
     def open(
@@ -77,12 +87,19 @@ class EventService:
         data_dir: str | Path,
         *,
         poll_intervals: Mapping[str, float] | None = None,
+        inventory_poll_intervals: Mapping[str, float] | None = None,
         buffer: int = DEFAULT_BUFFER,
         overlap: timedelta = DEFAULT_OVERLAP,
     ) -> EventService:
         """A service over the SQLite log in `data_dir/events.sqlite3`."""
-        log = SqliteEventLog(Path(data_dir) / LOG_FILE)
-        return cls(registry, log, poll_intervals=poll_intervals, buffer=buffer, overlap=overlap)
+        return cls(
+            registry,
+            SqliteEventLog(Path(data_dir) / LOG_FILE),
+            poll_intervals=poll_intervals,
+            inventory_poll_intervals=inventory_poll_intervals,
+            buffer=buffer,
+            overlap=overlap,
+        )
 
     def _handle(self, store_id: str) -> StoreHandle | None:
         try:
@@ -98,14 +115,17 @@ class EventService:
         """Process receipts left from a previous run, then start pollers."""
         await self.sink.start()
         await self.processor.start()
-        # baselines first: an order placed once the gateway is up is then never history.
-        await asyncio.gather(*(p.first_poll() for p in self.pollers.values()))
-        for poller in self.pollers.values():
+        # baselines first: a change made once the gateway is up is then never history.
+        await asyncio.gather(*(p.first_poll() for p in self._all_pollers()))
+        for poller in self._all_pollers():
             poller.start()
+
+    def _all_pollers(self) -> list[PollLoop]:
+        return [*self.pollers.values(), *self.inventory_pollers.values()]
 
     async def stop(self) -> None:
         """Stop pollers and the processor, then close the log."""
-        await asyncio.gather(*(p.stop() for p in self.pollers.values()))
+        await asyncio.gather(*(p.stop() for p in self._all_pollers()))
         await self.processor.stop()
         await self.sink.stop()
         await self.log.aclose()
@@ -117,17 +137,26 @@ class EventService:
             raise StoreNotFoundError(f"Store {store_id!r} is not polled", store_id=store_id)
         return await poller.poll()
 
+    async def poll_inventory_now(self, store_id: str) -> int:
+        """Run one inventory poll of a store now (ops, tests); returns events appended."""
+        poller = self.inventory_pollers.get(store_id)
+        if poller is None:
+            raise StoreNotFoundError(f"Store {store_id!r} is not polled", store_id=store_id)
+        return await poller.poll()
+
     async def status(self, store_id: str) -> FeedStatus:
         """The store's feed status (sync lag, last poll)."""
         handle = self.registry.get(store_id)
         poller = self.pollers.get(store_id)
+        stock = self.inventory_pollers.get(store_id)
         return FeedStatus(
             store_id=store_id,
             webhooks=get_spec(handle.connection.platform).webhooks is not None,
             poll_interval_seconds=poller.interval if poller else None,
             last_event_at=await self.log.newest_event_at(store_id),
             last_poll_at=poller.last_poll_at if poller else None,
-            last_poll_error=poller.last_error if poller else None,
+            last_poll_error=(poller.last_error if poller else None)
+            or (stock.last_error if stock else None),
         )
 
     async def stream(

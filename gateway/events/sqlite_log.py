@@ -26,6 +26,8 @@ from platforms.events import (
 from platforms.ids import Kind
 
 T = TypeVar("T")
+# ids per IN (...) query: well under SQLite's bound-parameter limit on every build.
+KNOWN_CHUNK = 500
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS receipts (
@@ -226,6 +228,23 @@ class SqliteEventLog:
                 raise
 
         await self._run(run)
+
+    async def known_objects(self, store_id: str, kind: Kind, object_ids: Sequence[str]) -> set[str]:
+        """Which of `object_ids` have a version on record (an event or a baseline)."""
+        wanted = list(dict.fromkeys(object_ids))
+
+        def run(db: sqlite3.Connection) -> set[str]:
+            known: set[str] = set()
+            for start in range(0, len(wanted), KNOWN_CHUNK):
+                part = wanted[start : start + KNOWN_CHUNK]
+                marks = ",".join("?" * len(part))
+                where = f"store_id = ? AND kind = ? AND object_id IN ({marks})"
+                sql = f"SELECT object_id FROM object_versions WHERE {where}"  # noqa: S608
+                rows = db.execute(sql, [store_id, kind.value, *part]).fetchall()
+                known.update(str(r[0]) for r in rows)
+            return known
+
+        return await self._run(run)
 
     async def read_after(
         self, after: int, event_filter: EventFilter, limit: int = 500

@@ -29,6 +29,7 @@ def test_valid_config_resolves_secrets_and_platform_defaults():
     assert conn.api_version == "2025-07" and conn.base_url == "https://acme.myshopify.com"
     assert conn.rate_limit is not None and conn.rate_limit.capacity == 40
     assert "shpat_supersecret" not in repr(conn)
+    assert config.stores[0].inventory_poll_interval_seconds == 300  # 0 switches it off
 
 
 @pytest.mark.parametrize(
@@ -36,6 +37,7 @@ def test_valid_config_resolves_secrets_and_platform_defaults():
     [
         ({"platform": "prestashop"}, "stores[0].platform"),
         ({"url": "acme.myshopify.com"}, "stores[0].url"),
+        ({"inventory_poll_interval_seconds": -1}, "stores[0].inventory_poll_interval_seconds"),
         ({"id": "has space"}, "stores[0].id"),
         ({"credentials": {"access_token": "shpat_literal_secret"}}, "stores[0].credentials"),
         ({"surprise": 1}, "stores[0].surprise"),

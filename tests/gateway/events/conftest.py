@@ -114,6 +114,7 @@ async def start_feed(tmp_path: Path) -> AsyncIterator[StartFeed]:
             platforms: dict[str, str],
             *,
             poll_interval: float = 0.0,
+            inventory_poll_interval: float = 0.0,
             buffer: int = 1000,
             secrets: tuple[str, ...] = (SECRET,),
         ) -> Feed:
@@ -125,9 +126,12 @@ async def start_feed(tmp_path: Path) -> AsyncIterator[StartFeed]:
                 sandboxes[store_id] = (sandbox, base)
                 connections.append(with_secrets(sandbox.connection(store_id, base), *secrets))
             registry = StoreRegistry(connections, ttls=CacheTTLs(products=0, locations=0))
-            polls = dict.fromkeys(platforms, poll_interval) if poll_interval else {}
             service = EventService.open(
-                registry, tmp_path / "data", poll_intervals=polls, buffer=buffer
+                registry,
+                tmp_path / "data",
+                poll_intervals=dict.fromkeys(platforms, poll_interval),
+                inventory_poll_intervals=dict.fromkeys(platforms, inventory_poll_interval),
+                buffer=buffer,
             )
             url = await stack.enter_async_context(running(create_app(registry, events=service)))
             return Feed(url, service, sandboxes, session, tmp_path / "data")

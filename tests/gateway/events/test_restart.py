@@ -37,6 +37,7 @@ platform = "shopify"
 url = "{sandbox_url}"
 credentials = {{ access_token = "env:CG_TEST_TOKEN", webhook_secret = "env:CG_TEST_WHSEC" }}
 poll_interval_seconds = 0  # webhooks only: every event below comes from a stored receipt
+inventory_poll_interval_seconds = 0
 """,
     )
 

@@ -37,6 +37,7 @@ platform = "shopify"
 url = "{sandbox_url}"
 api_version = "2025-07"
 poll_interval_seconds = 0
+inventory_poll_interval_seconds = 0
 credentials = {{ access_token = "env:{TOKEN_ENV}" }}
 rate_limit = {{ capacity = 1000, leak_per_second = 1000 }}
 """,
