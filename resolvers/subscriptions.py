@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import base64
 import binascii
-import weakref
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any
 
 import strawberry
 from graphql import GraphQLError
@@ -30,7 +29,6 @@ EventSourceEnum = strawberry.enum(
     EventSource, name="EventSource", description="How the change reached the gateway."
 )
 _CURSOR_PREFIX = "events:"
-T = TypeVar("T")
 
 
 class EventsDisabledError(CartgraphError):
@@ -142,38 +140,6 @@ def _inventory_event(event: StoredEvent) -> InventoryEvent:
     level = InventoryLevel.of(event.inventory_level())
     return InventoryEvent(**EventMeta.fields_of(event), inventory_level=level)  # type: ignore[arg-type]
 
-
-class SharedViews:
-    """The GraphQL object of an event, built once and handed to every subscriber it reaches.
-
-    The bus gives every live subscriber the same StoredEvent object, so its view is keyed on
-    that object (and the builder) and dropped when the last subscriber lets go of the event.
-    At 1,000 subscribers that is one payload validation and one object tree per event instead
-    of 1,000 (fewer allocations also means fewer garbage-collector passes). Sharing is safe
-    because nothing writes to these objects: resolvers only read them (the canonical models
-    are frozen), and whatever differs per subscriber (which stores it may see, its loaders)
-    comes from its own `info.context`. Each subscriber's filter has already run by then.
-    """
-
-    def __init__(self) -> None:
-        self._views: dict[
-            tuple[int, Callable[..., object]], tuple[weakref.ref[StoredEvent], object]
-        ] = {}
-
-    def get(self, event: StoredEvent, build: Callable[[StoredEvent], T]) -> T:
-        """The view of `event` made by `build`, building it on first use."""
-        key = (id(event), build)
-        entry = self._views.get(key)
-        if entry is not None and entry[0]() is event:
-            return cast(T, entry[1])
-        view = build(event)
-        # the callback runs while the event is freed, so before its id can be reused
-        ref = weakref.ref(event, lambda _: self._views.pop(key, None))
-        self._views[key] = (ref, view)
-        return view
-
-
-_views = SharedViews()
 
 # graphql-core 3.3 memos that a subscription's per-event executor shares with the
 # subscription's own executor (a shallow copy). They are keyed by the identity of field
@@ -287,7 +253,7 @@ class Subscription:
             return service.stream(accepts, start)
 
         async for event in _typed_errors(open_stream):
-            yield _views.get(event, _order_event)
+            yield _service(info).views.get(event, _order_event)
 
     @strawberry.subscription(
         description="Inventory level changes, optionally only for some variants (global ids)."
@@ -314,4 +280,4 @@ class Subscription:
             return service.stream(accepts, start)
 
         async for event in _typed_errors(open_stream):
-            yield _views.get(event, _inventory_event)
+            yield _service(info).views.get(event, _inventory_event)

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import weakref
 from collections.abc import Callable, Sequence
+from typing import TypeVar, cast
 
 from platforms.errors import CartgraphError
 from platforms.events import StoredEvent
 
 DEFAULT_BUFFER = 1000
+T = TypeVar("T")
 
 
 class SubscriberTooSlowError(CartgraphError):
@@ -85,3 +88,33 @@ class EventBus:
     def subscriber_count(self) -> int:
         """Live subscribers (diagnostics, tests)."""
         return len(self._subscribers)
+
+
+class EventViews:
+    """What subscribers are sent for an event, built once and handed to every subscriber.
+
+    The bus gives every live subscriber the same StoredEvent object, so its view is keyed on
+    that object (and the builder) and dropped when the last subscriber lets go of the event.
+    At 1,000 subscribers that is one payload validation and one object tree per event instead
+    of 1,000 (fewer allocations also means fewer garbage-collector passes). Sharing is safe
+    because nothing writes to these objects: resolvers only read them (the canonical models
+    are frozen), and whatever differs per subscriber (which stores it may see, its loaders)
+    comes from its own context. Each subscriber's filter has already run by then.
+    """
+
+    def __init__(self) -> None:
+        self._views: dict[
+            tuple[int, Callable[..., object]], tuple[weakref.ref[StoredEvent], object]
+        ] = {}
+
+    def get(self, event: StoredEvent, build: Callable[[StoredEvent], T]) -> T:
+        """The view of `event` made by `build`, building it on first use."""
+        key = (id(event), build)
+        entry = self._views.get(key)
+        if entry is not None and entry[0]() is event:
+            return cast(T, entry[1])
+        view = build(event)
+        # the callback runs while the event is freed, so before its id can be reused
+        ref = weakref.ref(event, lambda _: self._views.pop(key, None))
+        self._views[key] = (ref, view)
+        return view

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from starlette.routing import Route
 
-from gateway.events.bus import DEFAULT_BUFFER, EventBus
+from gateway.events.bus import DEFAULT_BUFFER, EventBus, EventViews
 from gateway.events.inventory_poller import InventoryPoller
 from gateway.events.log import EventFilter, EventLog
 from gateway.events.poll_loop import PollLoop
@@ -63,6 +63,7 @@ class EventService:
         self.registry = registry
         self.log = event_log
         self.bus = EventBus(buffer)
+        self.views = EventViews()  # one view of an event for all its subscribers
         self.sink = EventSink(event_log, self.bus)
         self.processor = ReceiptProcessor(event_log, self.sink, self._handle)
         self.pollers = {
