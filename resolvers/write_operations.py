@@ -153,22 +153,6 @@ NotDone = WriteQueued | WriteFailed | IdempotencyKeyReused | UnsupportedOnPlatfo
 Succeed = Callable[[WriteOperation, dict[str, Any]], S]
 
 
-async def submit_succeeded(
-    info: strawberry.Info,
-    store_id: str,
-    command: WriteCommand,
-    idempotency_key: str | None,
-    wait: bool,
-) -> Job | NotDone:
-    """`submit`, then the succeeded job, or the result to return as is (refused/queued/failed)."""
-    found = await submit(info, store_id, command, idempotency_key, wait)
-    if not isinstance(found, Job):
-        return found
-    if found.status is not JobStatus.SUCCEEDED:
-        return pending_or_failed(found)
-    return found
-
-
 async def run_write(
     info: strawberry.Info,
     store_id: str,
@@ -177,10 +161,13 @@ async def run_write(
     wait: bool,
     succeed: Succeed[S],
 ) -> S | NotDone:
-    """A mutation's outcome: `succeed(operation, platform result)` once done, else as is."""
-    found = await submit_succeeded(info, store_id, command, idempotency_key, wait)
+    """A mutation's outcome: `succeed(operation, platform result)` once the job succeeded,
+    else the refusal, queued or failed result as is."""
+    found = await submit(info, store_id, command, idempotency_key, wait)
     if not isinstance(found, Job):
         return found
+    if found.status is not JobStatus.SUCCEEDED:
+        return pending_or_failed(found)
     return succeed(WriteOperation.of(found), found.result or {})
 
 
