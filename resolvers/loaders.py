@@ -145,11 +145,12 @@ class VariantByIdLoader(_PerStoreLoader[Variant]):
     async def fetch(
         self, handle: StoreHandle, ids: list[str], keys: list[Any]
     ) -> Mapping[str, Variant]:
-        hints = {k[1]: k[2] for k in keys if len(k) > 2 and k[2]}
+        # keys are VariantLoadKeys (every caller builds one)
+        hints = {k.external_id: k.product_external_id for k in keys if k.product_external_id}
         cached = handle.products.peek(set(hints.values()))
         found = _cached_variants(ids, hints, cached)
         rest = [i for i in ids if i not in found]
-        complete = any(_wants_complete(k) for k in keys if k[1] not in found)
+        complete = any(k.complete_parent for k in keys if k.external_id not in found)
         batch = (
             await handle.client.get_variants(
                 [VariantKey(i, hints.get(i)) for i in rest], complete_parents=complete
@@ -170,11 +171,6 @@ class VariantByIdLoader(_PerStoreLoader[Variant]):
                     StoreKey(store_id, variant.inventory_item_id), list(variant.inline_inventory)
                 )
         return Found({**found, **batch.variants}, batch.errors)
-
-
-def _wants_complete(key: Any) -> bool:
-    """A variant key's `complete_parent` (True for keys without the flag)."""
-    return len(key) < 4 or bool(key[3])
 
 
 def _cached_variants(
