@@ -11,7 +11,7 @@ from typing import Any
 import aiohttp
 
 from bench.load import percentile
-from bench.procs import GatewayProcess, StoreInfo
+from bench.procs import AUTH_HEADERS, GatewayProcess, StoreInfo
 from bench.ws import Subscriber
 
 SUBSCRIPTION = """subscription ($stores: [ID!]) {
@@ -132,7 +132,7 @@ async def measure(gw: GatewayProcess, store: StoreInfo, plan: EventPlan) -> list
     deadline = time.monotonic() + plan.seconds
     # 1,000 sockets: aiohttp's default pool of 100 connections would queue the rest.
     connector = aiohttp.TCPConnector(limit=0)
-    async with aiohttp.ClientSession(connector=connector) as session:
+    async with aiohttp.ClientSession(headers=AUTH_HEADERS, connector=connector) as session:
         hook = {
             "url": f"{gw.url}/webhooks/{store.id}",
             "secret": store.raw["credentials"]["webhook_secret"],

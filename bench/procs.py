@@ -19,6 +19,11 @@ import orjson
 
 from gateway.server import free_port
 
+# a fixed key for the harness's gateways (never a real credential)
+BENCH_KEY = "cg_bench0000000_bench-only-not-a-secret-000000000000000000000000"
+BENCH_KEY_ENV = "CARTGRAPH_BENCH_KEY"
+AUTH_HEADERS = {"Authorization": f"Bearer {BENCH_KEY}"}
+
 ROOT = Path(__file__).resolve().parent.parent
 UNLIMITED = (1_000_000.0, 1_000_000.0)  # lifts the client bucket so overhead runs measure us
 
@@ -110,6 +115,12 @@ def gateway_config(
         "[cache]",
         f"product_ttl_seconds = {setup.product_ttl}",
         f"location_ttl_seconds = {setup.location_ttl}",
+        "",
+        # the harness measures the gateway itself: per-caller budgets would throttle the load
+        "[limits]",
+        "max_upstream_calls_per_request = 100000",
+        "requests_per_second = 0",
+        "upstream_calls_per_minute = 0",
     ]
     env: dict[str, str] = {}
     for store in stores:
@@ -136,6 +147,15 @@ def gateway_config(
         if store.purpose != "backfill":  # only the backfill measures a bucket
             cap, leak = UNLIMITED
             lines.append(f"rate_limit = {{ capacity = {cap}, leak_per_second = {leak} }}")
+    # the harness measures the gateway as deployed: behind an API key, presented on every call
+    lines += [
+        "",
+        "[[auth.keys]]",
+        'name = "bench"',
+        f'key = "env:{BENCH_KEY_ENV}"',
+        'scopes = ["admin"]',
+    ]
+    env[BENCH_KEY_ENV] = BENCH_KEY
     return "\n".join(lines) + "\n", env
 
 

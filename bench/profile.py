@@ -15,7 +15,7 @@ import tomllib
 import aiohttp
 
 from bench.load import Budget, drive, graphql_op
-from bench.procs import GatewaySetup, gateway_config, sandboxes
+from bench.procs import AUTH_HEADERS, GatewaySetup, gateway_config, sandboxes
 from bench.reads import build_rows
 from gateway.cli import _build_app
 from gateway.config import parse_config
@@ -32,7 +32,7 @@ async def profile(row_label: str, requests: int, concurrency: int) -> str:
         config = parse_config(tomllib.loads(text))
         os.environ.update(env)  # the generated config names its secrets as env refs
         app, _ = _build_app(config)
-        async with running(app) as url, aiohttp.ClientSession() as session:
+        async with running(app) as url, aiohttp.ClientSession(headers=AUTH_HEADERS) as session:
             rows = {r.label: r for r in await build_rows(session, url, read, 20)}
             row = rows[row_label]
             op = graphql_op(session, url + "/graphql", row.document, row.variables)

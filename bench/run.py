@@ -18,7 +18,7 @@ from bench import events, machine, peer, report, writes
 from bench.backfill import backfill
 from bench.events import EventPlan
 from bench.load import Budget
-from bench.procs import ROOT, GatewaySetup, StoreInfo, gateway, sandboxes
+from bench.procs import AUTH_HEADERS, ROOT, GatewaySetup, StoreInfo, gateway, sandboxes
 from bench.reads import Upstream, build_rows, call_counts, floor, overhead
 from bench.writes import WritePlan
 
@@ -101,7 +101,7 @@ async def _reads(
     plan: Plan, stores: dict[str, StoreInfo], work: Path, results: dict[str, Any]
 ) -> None:
     read = [s for s in stores.values() if s.purpose == "read"]
-    async with aiohttp.ClientSession() as session:
+    async with aiohttp.ClientSession(headers=AUTH_HEADERS) as session:
         upstream = Upstream(session, stores)
         rows = None
         began = time.perf_counter()
@@ -126,7 +126,10 @@ async def _reads(
 
 async def _backfill(stores: dict[str, StoreInfo], work: Path, results: dict[str, Any]) -> None:
     chosen = [s for s in stores.values() if s.purpose == "backfill"]
-    async with aiohttp.ClientSession() as session, gateway(chosen, GatewaySetup(), work) as gw:
+    async with (
+        aiohttp.ClientSession(headers=AUTH_HEADERS) as session,
+        gateway(chosen, GatewaySetup(), work) as gw,
+    ):
         gw.reset_peak_rss()
         results["backfill"] = await backfill(session, gw, chosen)
         results["memory"]["backfill (3 stores at once)"] = gw.peak_rss_mib()

@@ -11,7 +11,7 @@ from typing import Any
 import aiohttp
 
 from bench.load import graphql
-from bench.procs import GatewayProcess, StoreInfo
+from bench.procs import AUTH_HEADERS, GatewayProcess, StoreInfo
 
 STOCK = """query ($stores: [ID!], $first: Int) {
   products(storeIds: $stores, first: $first) { edges { node {
@@ -146,7 +146,7 @@ async def measure(
 ) -> list[dict[str, Any]]:
     """One store (Shopify) then all three, distinct resources then one hot resource each."""
     deadline = time.monotonic() + plan.seconds
-    async with aiohttp.ClientSession() as session:
+    async with aiohttp.ClientSession(headers=AUTH_HEADERS) as session:
         stock = {s.id: await _stock(session, gw.url + "/graphql", s) for s in stores}
         shopify = [s for s in stores if s.platform == "shopify"][:1]
         rows = []

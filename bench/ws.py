@@ -11,6 +11,8 @@ from typing import Any
 import aiohttp
 import orjson
 
+from bench.procs import AUTH_HEADERS
+
 PROTOCOL = "graphql-transport-ws"
 HANDSHAKE_SECONDS = 30.0
 
@@ -38,7 +40,7 @@ class Subscriber:
     async def start(self) -> None:
         """Connect, init, subscribe; the reader runs in the background from then on."""
         self._ws = await self.session.ws_connect(self.url, protocols=(PROTOCOL,), heartbeat=None)
-        await self._send({"type": "connection_init", "payload": {}})
+        await self._send({"type": "connection_init", "payload": dict(AUTH_HEADERS)})
         ack = await asyncio.wait_for(self._ws.receive(), HANDSHAKE_SECONDS)
         if ack.type is not aiohttp.WSMsgType.TEXT or orjson.loads(ack.data)["type"] != (
             "connection_ack"

@@ -3,38 +3,118 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
-from typing import Any
+from collections.abc import AsyncIterator, Sequence
+from typing import Any, cast
 
 import orjson
 from starlette.applications import Starlette
+from starlette.datastructures import Headers
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
+from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
-from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.types.unset import UNSET, UnsetType
 
+from gateway.auth.authenticator import AuthGate, bearer_token
+from gateway.auth.guard import (
+    HostGuard,
+    default_allowed_hosts,
+    unauthenticated,
+    watch_revocation,
+)
+from gateway.auth.principal import ANONYMOUS, Principal, current_principal
+from gateway.deadline import run_guarded
+from gateway.documents import PersistedDocuments
 from gateway.events.service import EventService
 from gateway.graphiql import asset_routes, graphiql_html, verify_assets
+from gateway.hardening import BodyLimitMiddleware, HardenedGraphQL, Hardening
+from gateway.quotas import BudgetSettings, CallerQuotas
 from gateway.stores import StoreRegistry
 from gateway.writes.queue import WriteQueue, open_store
-from resolvers.context import Limits, Principal, RequestContext
+from resolvers.context import Limits, RequestContext
+from resolvers.limits import DocumentCaches
 from resolvers.schema import build_schema
+from resolvers.write_operations import IDEMPOTENCY_HEADER
 
-ANONYMOUS = Principal(name="anonymous")
+# a socket before its connection_init: no stores, no scopes (Strawberry runs nothing before).
+NOBODY = Principal(name="unauthenticated", store_ids=frozenset(), scopes=frozenset())
+OPEN_DOOR = AuthGate([], off=True)  # tests of other features, and `[auth] mode = "off"`
 
 
-class GatewayGraphQL(GraphQL[RequestContext, None]):
+class GatewayGraphQL(HardenedGraphQL):
     """Strawberry's ASGI view with our context, orjson responses and offline GraphiQL."""
 
-    def __init__(self, registry: StoreRegistry, limits: Limits, max_depth: int) -> None:
-        super().__init__(build_schema(max_depth=max_depth), graphql_ide="graphiql")
+    def __init__(
+        self,
+        registry: StoreRegistry,
+        limits: Limits,
+        max_depth: int,
+        *,
+        auth: AuthGate,
+        graphiql: bool = True,
+        introspection: bool = True,
+        caches: DocumentCaches | None = None,
+        documents: PersistedDocuments | None = None,
+    ) -> None:
+        schema = build_schema(max_depth=max_depth, introspection=introspection, caches=caches)
+        super().__init__(schema, graphql_ide="graphiql" if graphiql else None)
+        self.documents = documents or PersistedDocuments()  # APQ on, in memory
         self.registry = registry
         self.limits = limits
+        self.auth = auth
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and not self._is_ide_page(scope):
+            token = bearer_token(Headers(scope=scope).get("authorization"))
+            principal = await self.auth.principal(token)
+            if principal is None:
+                await unauthenticated(send)
+                return
+            scope.setdefault("state", {})["principal"] = principal
+            current_principal.set(principal)
+        await super().__call__(scope, receive, send)
+
+    def _is_ide_page(self, scope: Scope) -> bool:
+        # GraphiQL's HTML loads without a credential; the queries it sends carry one.
+        if self.graphql_ide is None or scope["method"] != "GET" or scope["query_string"]:
+            return False
+        return "text/html" in Headers(scope=scope).get("accept", "")
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> RequestContext:
-        # authentication arrives later; until then every caller sees every configured store.
-        return RequestContext(self.registry, ANONYMOUS, self.limits, request=request)
+        if isinstance(request, WebSocket):
+            principal = ANONYMOUS if self.auth.off else NOBODY  # set by on_ws_connect
+        else:
+            principal = request.scope.get("state", {}).get("principal", NOBODY)
+        return RequestContext(self.registry, principal, self.limits, request=request)
+
+    async def on_ws_connect(self, context: RequestContext) -> UnsetType | dict[str, object] | None:
+        """Authenticate a socket from its connection_init payload (or its upgrade header)."""
+        if self.auth.off:
+            return cast(UnsetType, UNSET)
+        token = _ws_token(context.connection_params, context.request)
+        principal = await self.auth.principal(token)
+        if principal is None:
+            raise ConnectionRejectionError({"message": "A valid credential is required"})
+        context.principal = principal
+        current_principal.set(principal)
+        watch_revocation(self.auth, principal, context.request)
+        return cast(UnsetType, UNSET)
+
+    async def execute_single(self, *args: Any, **kwargs: Any) -> Any:
+        # under the request timeout, and cancelled (upstream calls too) if the client leaves.
+        request, context = kwargs["request"], kwargs["context"]
+        quotas: CallerQuotas = request.app.state.quotas
+        principal = context.principal
+        return await run_guarded(
+            super().execute_single(*args, **kwargs),
+            request,
+            str(getattr(principal, "identity", None) or principal.name),
+            quotas.settings.request_timeout_seconds,
+        )
 
     async def render_graphql_ide(self, request: Request) -> HTMLResponse:
         return HTMLResponse(graphiql_html())
@@ -45,6 +125,22 @@ class GatewayGraphQL(GraphQL[RequestContext, None]):
         return orjson.dumps(data).decode()
 
 
+def _ws_token(params: object, socket: object) -> str | None:
+    """The bearer token of a socket: connection_init's `Authorization` (or `token`), else
+    the upgrade request's header (browsers cannot set one; other clients can)."""
+    if isinstance(params, dict):
+        for name in ("Authorization", "authorization"):
+            value = params.get(name)
+            if isinstance(value, str):
+                return bearer_token(value)
+        token = params.get("token")
+        if isinstance(token, str):
+            return token
+    if isinstance(socket, WebSocket):
+        return bearer_token(socket.headers.get("authorization"))
+    return None
+
+
 def create_app(
     registry: StoreRegistry,
     *,
@@ -52,12 +148,35 @@ def create_app(
     max_depth: int = 12,
     events: EventService | None = None,
     writes: WriteQueue | None = None,
+    budgets: BudgetSettings | None = None,
+    auth: AuthGate,
+    allowed_hosts: Sequence[str] | None = None,
+    cors_origins: Sequence[str] = (),
+    graphiql: bool = True,
+    introspection: bool = True,
+    hardening: Hardening | None = None,
+    documents: PersistedDocuments | None = None,
 ) -> Starlette:
-    """The gateway app for an already-built store registry (closed on shutdown)."""
+    """The gateway app for an already-built store registry (closed on shutdown).
+
+    `auth` is required: pass `OPEN_DOOR` to serve without credentials, knowingly.
+    `allowed_hosts` None allows the loopback names only.
+    """
     verify_assets()  # a tampered or missing GraphiQL file fails start-up, not a browser later
     # without a data dir the queue lives in memory: fine for tests, not durable.
     write_queue = writes or WriteQueue(open_store(None), registry)
-    graphql = GatewayGraphQL(registry, limits or Limits(), max_depth)
+    hardening = hardening or Hardening()
+    caches = DocumentCaches(hardening.documents)
+    graphql = GatewayGraphQL(
+        registry,
+        limits or Limits(),
+        max_depth,
+        auth=auth,
+        graphiql=graphiql,
+        introspection=introspection,
+        caches=caches,
+        documents=documents,
+    )
 
     async def healthz(_: Request) -> Response:
         return JSONResponse({"status": "ok"})
@@ -85,7 +204,24 @@ def create_app(
         *asset_routes(),
         *(events.routes() if events is not None else []),
     ]
-    app = Starlette(routes=routes, lifespan=lifespan)
+    hosts = list(allowed_hosts) if allowed_hosts is not None else default_allowed_hosts([])
+    middleware = [
+        Middleware(HostGuard, allowed=hosts),  # first: a rebinding page gets nothing at all
+        Middleware(
+            CORSMiddleware,
+            allow_origins=list(cors_origins),
+            allow_methods=["GET", "POST"],
+            allow_headers=["authorization", "content-type", IDEMPOTENCY_HEADER.lower()],
+        ),
+        Middleware(  # 413 / close 1009 while streaming, before any handler buffers a body
+            BodyLimitMiddleware,
+            max_body_bytes=hardening.max_body_bytes,
+            max_ws_message_bytes=hardening.max_ws_message_bytes,
+        ),
+    ]
+    app = Starlette(routes=routes, lifespan=lifespan, middleware=middleware)
     app.state.events = events  # subscriptions and eventFeedStatus find the service here
     app.state.writes = write_queue  # mutations and writeOperations find the queue here
+    app.state.document_caches = caches  # parse/validation cache sizes, for tests and metrics
+    app.state.quotas = CallerQuotas(budgets or BudgetSettings())  # per-caller budgets
     return app

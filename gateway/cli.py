@@ -12,10 +12,16 @@ from collections.abc import Sequence
 import uvicorn
 from starlette.applications import Starlette
 
+from gateway import cli_documents, cli_keys
 from gateway.app import create_app
+from gateway.auth.guard import default_allowed_hosts
+from gateway.auth.setup import build_gate
 from gateway.config import GatewayConfig, load_config, store_connections
+from gateway.documents import DocumentStore, PersistedDocuments
 from gateway.events.service import EventService
+from gateway.hardening import hardening
 from gateway.logs import configure_logging
+from gateway.quotas import BudgetSettings
 from gateway.server import running
 from gateway.stores import CacheTTLs, StoreRegistry
 from gateway.writes.queue import open_queue
@@ -33,6 +39,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "export-schema":
             sys.stdout.write(export_schema())
+        elif args.command == "keys":
+            return cli_keys.run(args)
+        elif args.command == "documents":
+            return cli_documents.run(args)
         elif args.command == "demo":
             from gateway.demo import run_demo
 
@@ -62,7 +72,9 @@ def app_factory() -> Starlette:
 
 def _serve_workers(config_path: str, host: str | None, port: int | None, workers: int) -> None:
     # uvicorn's multi-process mode needs an import string: each worker builds its own app.
-    settings = load_config(config_path).gateway  # validated here so errors exit 2 at once
+    config = load_config(config_path)  # validated here so errors exit 2 at once
+    settings = config.gateway
+    build_gate(config.auth, settings.data_dir)  # and so is a door without a lock
     os.environ[CONFIG_ENV] = os.path.abspath(config_path)
     uvicorn.run(
         "gateway.cli:app_factory",
@@ -108,8 +120,27 @@ def _build_app(config: GatewayConfig) -> tuple[Starlette, StoreRegistry]:
         inventory_poll_intervals={s.id: s.inventory_poll_interval_seconds for s in config.stores},
     )
     writes = open_queue(registry, settings.data_dir)
+    auth = build_gate(config.auth, settings.data_dir)  # ConfigError when there is no lock
     app = create_app(
-        registry, limits=limits, max_depth=settings.max_query_depth, events=events, writes=writes
+        registry,
+        limits=limits,
+        max_depth=settings.max_query_depth,
+        events=events,
+        writes=writes,
+        budgets=BudgetSettings(**config.limits.model_dump()),
+        auth=auth,
+        allowed_hosts=(
+            settings.allowed_hosts
+            if settings.allowed_hosts is not None
+            else default_allowed_hosts([settings.host])
+        ),
+        cors_origins=settings.cors_origins,
+        graphiql=settings.graphiql,
+        introspection=settings.introspection,
+        hardening=hardening(settings),
+        documents=PersistedDocuments(
+            DocumentStore.open(settings.data_dir), trusted_only=settings.trusted_documents
+        ),
     )
     return app, registry
 
@@ -131,6 +162,8 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--host", default="127.0.0.1")
     demo.add_argument("--port", type=int, default=8000)
     sub.add_parser("export-schema", help="print the GraphQL SDL")
+    cli_keys.add_parser(sub)
+    cli_documents.add_parser(sub)
     return parser
 
 

@@ -6,10 +6,12 @@ import os
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from gateway.auth.jwt import JwtConfig
+from gateway.auth.principal import parse_scopes
 from platforms.adapter import RateLimitSettings, StoreConnection
 from platforms.canonical import Platform
 from platforms.errors import ConfigError
@@ -78,6 +80,20 @@ class GatewaySettings(_Strict):
     max_page_size: int = Field(default=100, ge=1, le=250)
     default_page_size: int = Field(default=50, ge=1, le=250)
     max_query_depth: int = Field(default=12, ge=2)
+    # Host names this gateway answers to (DNS-rebinding defence); default: `host` when it
+    # is a name, plus localhost/127.0.0.1/::1. "*" turns the check off (behind a proxy that
+    # checks it already).
+    allowed_hosts: list[str] | None = None
+    cors_origins: list[str] = Field(default_factory=list)  # browser origins allowed to call
+    graphiql: bool = True  # false in production: no IDE page
+    introspection: bool = True  # false in production: __schema/__type refused
+    # hostile input: bodies over this get 413 while streaming; socket messages over it 1009
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    max_ws_message_bytes: int = Field(default=1024 * 1024, ge=1024)
+    max_query_tokens: int = Field(default=5_000, ge=100)  # checked while parsing
+    max_query_fields: int = Field(default=5_000, ge=10)  # with fragments expanded
+    # only operations registered with `cartgraph documents add` run (APQ registration off)
+    trusted_documents: bool = False
 
 
 class PrivacyConfig(_Strict):
@@ -86,12 +102,48 @@ class PrivacyConfig(_Strict):
     customer_raw: bool = True
 
 
+class ConfigKey(_Strict):
+    """An API key given in the config file: the key itself only by env:/file: reference."""
+
+    name: str = Field(min_length=1, max_length=100)
+    key: str = Field(pattern=r"^(env|file):.+")
+    stores: list[StoreId] | None = None  # None: every store
+    scopes: list[str] = Field(min_length=1)
+
+    @field_validator("scopes")
+    @classmethod
+    def _known_scopes(cls, value: list[str]) -> list[str]:
+        parse_scopes(value)  # ValueError names the unknown scope
+        return value
+
+
+class AuthConfig(_Strict):
+    """Who may call: `mode = "off"` serves everyone (a warning is logged at start)."""
+
+    mode: Literal["keys", "off"] = "keys"
+    keys: list[ConfigKey] = Field(default_factory=list)
+    jwt: JwtConfig | None = None
+
+
+class LimitsConfig(_Strict):
+    """Upstream-cost budgets (`[limits]`): per request, and per caller (0 turns one off)."""
+
+    max_upstream_calls_per_request: int = Field(default=250, ge=1)  # estimated: COST_LIMIT
+    max_list_argument: int = Field(default=250, ge=1)  # ids, variantIds, storeIds...
+    request_timeout_seconds: float = Field(default=30.0, ge=0)  # TIMEOUT; 0 = none
+    requests_per_second: float = Field(default=20.0, ge=0)  # per caller: RATE_LIMITED
+    request_burst: int = Field(default=40, ge=1)
+    upstream_calls_per_minute: int = Field(default=1200, ge=0)  # per caller, estimated
+
+
 class GatewayConfig(_Strict):
     """The whole configuration file."""
 
     gateway: GatewaySettings = Field(default_factory=GatewaySettings)
+    auth: AuthConfig = Field(default_factory=AuthConfig)
     cache: CacheConfig = Field(default_factory=CacheConfig)
     privacy: PrivacyConfig = Field(default_factory=PrivacyConfig)
+    limits: LimitsConfig = Field(default_factory=LimitsConfig)
     stores: list[StoreConfig] = Field(default_factory=list)
 
     @field_validator("stores")

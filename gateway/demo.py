@@ -9,6 +9,10 @@ import tempfile
 from collections.abc import AsyncIterator
 
 from gateway.app import create_app
+from gateway.auth.authenticator import AuthGate
+from gateway.auth.guard import default_allowed_hosts
+from gateway.auth.keys import KeyAuthenticator, KeyStore
+from gateway.auth.principal import ALL_SCOPES
 from gateway.events.demo import banner, demo_events, wire_webhooks, with_demo_secret
 from gateway.server import running
 from gateway.stores import StoreRegistry
@@ -48,13 +52,23 @@ async def run_demo(host: str, port: int) -> None:
         connections = with_demo_secret(plain)
         registry = StoreRegistry(connections)
         with tempfile.TemporaryDirectory(prefix="cartgraph-demo-") as data_dir:
-            app = create_app(registry, events=demo_events(registry, data_dir))
+            keys = KeyStore.in_data_dir(data_dir)
+            _, key = keys.create("demo", None, ALL_SCOPES)  # the demo's one key: every right
+            app = create_app(
+                registry,
+                events=demo_events(registry, data_dir),
+                auth=AuthGate([KeyAuthenticator(keys)]),
+                allowed_hosts=default_allowed_hosts([host]),
+            )
             async with running(app, host, port) as url:
                 await wire_webhooks(url, connections)
                 print(f"cartgraph demo: {len(connections)} sandbox stores behind the gateway")
                 for conn in connections:
                     print(f"  {conn.store_id:<18} {conn.platform.value:<12} {conn.base_url}")
-                print(f"\nGraphiQL: {url}/graphql\n\nTry:\n{EXAMPLE_QUERY}\n")
+                print(f"\nAPI key (every scope, this demo only): {key}")
+                print(f"GraphiQL (sends the key): {url}/graphql#key={key}")
+                print(f'Other clients: -H "Authorization: Bearer {key}"')
+                print(f"\nTry:\n{EXAMPLE_QUERY}\n")
                 print(f"{banner(connections, url)}\n\nCtrl+C stops the demo.", flush=True)
                 await _wait_for_signal()
 

@@ -115,9 +115,40 @@ def graphiql_html(asset_prefix: str = DEFAULT_ASSET_PREFIX) -> str:
     by_key = {e.cdn_key: e for e in load_manifest().values() if e.kind == "asset"}
     prefix = asset_prefix.rstrip("/")
     page = _TAG_RE.sub(lambda m: _localise_tag(m.group(0), by_key, prefix), get_graphql_ide_html())
+    page = _with_key_support(page)
     leftover = _REMOTE_ATTR_RE.search(page)
     if leftover is not None:
         raise GraphiQLAssetError(f"GraphiQL page still loads a remote URL near {leftover.start()}")
+    return page
+
+
+# GraphiQL sends the API key given as `/graphql#key=cg_…` (the fragment never reaches a server
+# or its logs): kept in sessionStorage, sent as a Bearer header over HTTP and in connection_init.
+_KEY_SCRIPT = """const defaultHeaders = {};
+      const keyFromHash = new URLSearchParams(window.location.hash.slice(1)).get("key");
+      if (keyFromHash) {
+        sessionStorage.setItem("cartgraph-key", keyFromHash);
+        history.replaceState(null, "", window.location.pathname + window.location.search);
+      }
+      const cartgraphKey = sessionStorage.getItem("cartgraph-key");
+      if (cartgraphKey) {
+        defaultHeaders["Authorization"] = "Bearer " + cartgraphKey;
+      }"""
+_KEY_ANCHORS = (
+    ("const defaultHeaders = {};", _KEY_SCRIPT),
+    (
+        "subscriptionUrl,\n",
+        "subscriptionUrl,\n        wsConnectionParams: cartgraphKey"
+        ' ? { Authorization: "Bearer " + cartgraphKey } : undefined,\n',
+    ),
+)
+
+
+def _with_key_support(page: str) -> str:
+    for anchor, replacement in _KEY_ANCHORS:
+        if page.count(anchor) != 1:
+            raise GraphiQLAssetError(f"GraphiQL page no longer has {anchor!r} (Strawberry upgrade)")
+        page = page.replace(anchor, replacement)
     return page
 
 

@@ -3,18 +3,47 @@
 from __future__ import annotations
 
 import logging
+import re
 
-# Context fields the transport and workers attach with `extra=`; never credentials.
-CONTEXT_FIELDS = ("store_id", "platform", "operation", "external_id", "attempt", "status", "delay")
+# Context fields the transport, workers and GraphQL layer attach with `extra=`; never
+# credentials, never the operation text (its sha256 `query_hash` instead).
+CONTEXT_FIELDS = (
+    "store_id",
+    "platform",
+    "operation",
+    "external_id",
+    "attempt",
+    "status",
+    "delay",
+    "code",
+    "path",
+    "operation_name",
+    "query_hash",
+)
+MAX_FIELD_CHARS = 1_000  # one request once wrote a 10-million-character line
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def clean(value: object, limit: int = MAX_FIELD_CHARS) -> str:
+    """A log field: capped, with control characters escaped so no line can be forged."""
+    text = str(value)
+    cut = text[:limit]
+    escaped = _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), cut)
+    return f"{escaped}…(+{len(text) - limit} chars)" if len(text) > limit else escaped
 
 
 class ContextFormatter(logging.Formatter):
-    """`time level logger message key=value ...` with the context fields present on the record."""
+    """`time level logger message key=value ...` with the context fields present on the record.
+
+    The message and every field are capped and escaped; a traceback keeps its newlines."""
 
     def format(self, record: logging.LogRecord) -> str:
-        line = super().format(record)
+        # a copy: other handlers must see the record as logged.
+        safe = logging.makeLogRecord(record.__dict__)
+        safe.msg, safe.args = clean(record.getMessage()), None
+        line = super().format(safe)
         pairs = [
-            f"{name}={value}"
+            f"{name}={clean(value)}"
             for name in CONTEXT_FIELDS
             if (value := getattr(record, name, None)) is not None
         ]

@@ -19,6 +19,7 @@ from platforms.canonical import (
     Refund,
     Variant,
 )
+from platforms.costs import CallCosts
 from platforms.errors import PayloadError
 
 if TYPE_CHECKING:
@@ -224,3 +225,6 @@ class PlatformSpec:
     # what the order payload shows of its refunds, as text that changes with every new refund
     # (ids, or a refunded total); None = the payload shows none. Drives REFUND_CREATED.
     refund_marker: RefundMarker | None = None
+    # upstream calls per read, for the gateway's cost estimate (COST_LIMIT) before executing;
+    # the default charges one call per object, so a new platform is never under-estimated.
+    call_costs: CallCosts = field(default_factory=CallCosts)

@@ -1,14 +1,46 @@
-"""Client-side leaky bucket per store, corrected by what the platform reports."""
+"""Client-side leaky bucket per store, corrected by what the platform reports, fair per caller."""
 
 from __future__ import annotations
+
+import asyncio
+import contextvars
+from dataclasses import dataclass, field
 
 from aiolimiter import AsyncLimiter
 
 from platforms.adapter import RateLimitSettings
 
+ANONYMOUS = "anonymous"
+
+
+@dataclass
+class CallScope:
+    """The request an upstream call is made for: who asked (fairness) and whether the gateway
+    still wants the answer. Set per request by the gateway; tasks spawned by the request
+    (dataloader batches) inherit it with the context."""
+
+    identity: str = ANONYMOUS
+    cancelled: bool = False
+    _waiting: set[asyncio.Future[None]] = field(default_factory=set)
+
+    def cancel(self) -> None:
+        """Abandoned (client gone, timeout): no further upstream call of this request starts."""
+        self.cancelled = True
+        for waiter in list(self._waiting):
+            waiter.cancel()
+
+
+current_scope: contextvars.ContextVar[CallScope | None] = contextvars.ContextVar(
+    "cartgraph_call_scope", default=None
+)
+
 
 class LeakyBucket(AsyncLimiter):
-    """aiolimiter's first-come-first-served leaky bucket, plus resync from platform headers.
+    """A leaky bucket shared fairly between callers, plus resync from platform headers.
+
+    Waiting calls queue per caller identity (the request's `CallScope`, else one anonymous
+    queue) and capacity goes round-robin between the queues, so a caller with 200 calls queued
+    cannot starve another caller's single call: it waits at most one slot per other caller.
 
     Shopify counts our calls (and any other app's on the same store) in its own bucket and
     tells us `used/size` after every response; we adopt the higher of its view and ours so
@@ -19,6 +51,64 @@ class LeakyBucket(AsyncLimiter):
         capacity = _usable(settings.capacity)
         super().__init__(max_rate=capacity, time_period=capacity / settings.leak_per_second)
         self.settings = settings
+        # identity -> its waiting calls, in arrival order; dict order is the round-robin turn.
+        self._queues: dict[str, list[tuple[float, asyncio.Future[None]]]] = {}
+        self._timer: asyncio.TimerHandle | None = None
+
+    async def acquire(self, amount: float = 1) -> None:
+        """Wait for `amount` of capacity, in this caller's round-robin turn."""
+        scope = current_scope.get()
+        if scope is not None and scope.cancelled:
+            raise asyncio.CancelledError("request abandoned")
+        if not self._queues and self.has_capacity(amount):
+            self._level += amount
+            return
+        waiter: asyncio.Future[None] = self._loop.create_future()
+        identity = scope.identity if scope is not None else ANONYMOUS
+        self._queues.setdefault(identity, []).append((amount, waiter))
+        if scope is not None:
+            scope._waiting.add(waiter)
+        try:
+            self._grant()
+            await waiter
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled():
+                self._level = max(0.0, self._level - amount)  # granted, never used: give back
+            self._grant()
+            raise
+        finally:
+            if scope is not None:
+                scope._waiting.discard(waiter)
+
+    def _grant(self) -> None:
+        """Hand capacity to the queues' heads in turn; sleep until the next slot leaks free."""
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        while self._queues:
+            identity, queue = next(iter(self._queues.items()))
+            amount, waiter = queue[0]
+            if waiter.done():  # cancelled while waiting
+                self._pop(identity)
+                continue
+            if not self.has_capacity(amount):
+                needed = amount - self.max_rate + self._level
+                self._timer = self._loop.call_at(
+                    self._last_check + needed / self._rate_per_sec, self._grant
+                )
+                return
+            self._level += amount
+            waiter.set_result(None)
+            self._pop(identity)
+            self._queues.pop(identity, None)
+            if queue:  # its next call waits for its next turn, behind every other caller
+                self._queues[identity] = queue
+
+    def _pop(self, identity: str) -> None:
+        queue = self._queues[identity]
+        queue.pop(0)
+        if not queue:
+            del self._queues[identity]
 
     @property
     def level(self) -> float:
@@ -35,11 +125,13 @@ class LeakyBucket(AsyncLimiter):
             self.max_rate = _usable(size)
             self.time_period = self.max_rate / rate
         self._level = max(float(self._level), float(used))
+        self._grant()  # waiters' wake-up time moves with the level
 
     def penalise(self, retry_after: float) -> None:
         """After a 429, treat the bucket as full for `retry_after` seconds' worth of leak."""
         self._leak()
         self._level = max(float(self._level), self.max_rate - 1 + retry_after * self._rate_per_sec)
+        self._grant()
 
 
 # Requests reach the platform a little after they leave our bucket, and not all equally late

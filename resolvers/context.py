@@ -8,17 +8,10 @@ from typing import Any
 
 from graphql import GraphQLError
 
+from gateway.auth.principal import Principal
 from gateway.stores import StoreHandle, StoreRegistry
 from platforms.errors import CartgraphError, StoreNotFoundError
 from resolvers.loaders import Loaders
-
-
-@dataclass(frozen=True)
-class Principal:
-    """The caller. `store_ids` None means every configured store (authentication off)."""
-
-    name: str
-    store_ids: frozenset[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -39,6 +32,8 @@ class RequestContext:
     principal: Principal
     limits: Limits = field(default_factory=Limits)
     request: Any = None
+    # graphql-ws / graphql-transport-ws `connection_init` payload (Strawberry sets it).
+    connection_params: Any = None
     partial_errors: list[GraphQLError] = field(default_factory=list)
 
     def __post_init__(self) -> None:

@@ -11,6 +11,7 @@ from platforms.adapter import CustomerQuery, Page, PlatformClient
 from platforms.ids import Kind
 from resolvers.common import Address, Money, StoreObject, entity_fields, scoped_id
 from resolvers.connections import PageInfo, paginate
+from resolvers.limits import utc_instant
 from resolvers.loaders import StoreKey
 
 
@@ -124,7 +125,8 @@ class CustomerQueries:
         after: str | None = None,
     ) -> CustomerConnection:
         f = filter or CustomerFilter()
-        query = CustomerQuery(updated_after=f.updated_after, email=f.email)
+        updated_after = utc_instant(f.updated_after)
+        query = CustomerQuery(updated_after=updated_after, email=f.email)
 
         async def fetch(client: PlatformClient, cursor: str | None, limit: int) -> Page[c.Customer]:
             return await client.list_customers(query, cursor=cursor, limit=limit)

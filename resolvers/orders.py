@@ -22,7 +22,9 @@ from resolvers.common import (
     may_select,
 )
 from resolvers.connections import PageInfo, paginate
+from resolvers.limits import utc_instant
 from resolvers.loaders import StoreKey, VariantLoadKey
+from resolvers.privacy import redact_personal
 
 if TYPE_CHECKING:
     from resolvers.customers import Customer
@@ -158,10 +160,13 @@ class Order(StoreObject):
         return [] if self.source is None else await refunds_of(info, self.source)
 
     @classmethod
-    def of(cls, o: c.Order) -> Order:
-        """From the canonical order."""
+    def of(cls, o: c.Order, *, keep_personal_raw: bool = True) -> Order:
+        """From the canonical order; `keep_personal_raw=False` strips people from `raw`."""
+        fields = entity_fields(o)
+        if not keep_personal_raw:  # [privacy] customer_raw = false covers the order's copy too
+            fields["raw"] = redact_personal(fields["raw"])
         return cls(
-            **entity_fields(o),
+            **fields,
             number=o.number,
             created_at=o.created_at,
             updated_at=o.updated_at,
@@ -208,7 +213,10 @@ class Order(StoreObject):
 async def order_by_id(info: strawberry.Info, id: strawberry.ID) -> Order | None:
     """One order by global id via the per-request loader."""
     loader = info.context.loaders.order
-    return await load_by_id(info, id, Kind.ORDER, loader, StoreKey, Order.of)
+    keep = info.context.limits.customer_raw
+    return await load_by_id(
+        info, id, Kind.ORDER, loader, StoreKey, lambda o: Order.of(o, keep_personal_raw=keep)
+    )
 
 
 @strawberry.input(description="Filters for `orders`.")
@@ -256,15 +264,21 @@ class OrderQueries:
     ) -> OrderConnection:
         f = filter or OrderFilter()
         query = OrderQuery(
-            updated_after=f.updated_after, created_after=f.created_after, status=f.status
+            updated_after=utc_instant(f.updated_after),
+            created_after=utc_instant(f.created_after),
+            status=f.status,
         )
 
         async def fetch(client: PlatformClient, cursor: str | None, limit: int) -> Page[c.Order]:
             return await client.list_orders(query, cursor=cursor, limit=limit)
 
         page = await paginate(info, store_ids, first, after, fetch, query)
+        keep = info.context.limits.customer_raw
         return OrderConnection(
-            edges=[OrderEdge(node=Order.of(o), cursor=cur) for o, cur in page.items],
+            edges=[
+                OrderEdge(node=Order.of(o, keep_personal_raw=keep), cursor=cur)
+                for o, cur in page.items
+            ],
             page_info=PageInfo(has_next_page=page.has_next_page, end_cursor=page.end_cursor),
         )
 

@@ -19,6 +19,7 @@ from resolvers.common import (
     may_select,
 )
 from resolvers.connections import PageInfo, paginate
+from resolvers.limits import utc_instant
 from resolvers.loaders import StoreKey, VariantLoadKey, answer
 
 if TYPE_CHECKING:
@@ -176,7 +177,8 @@ class ProductQueries:
         first: int | None = None,
         after: str | None = None,
     ) -> ProductConnection:
-        query = ProductQuery(updated_after=(filter or ProductFilter()).updated_after)
+        updated_after = (filter or ProductFilter()).updated_after
+        query = ProductQuery(updated_after=utc_instant(updated_after))
 
         async def fetch(client: PlatformClient, cursor: str | None, limit: int) -> Page[c.Product]:
             return await client.list_products(query, cursor=cursor, limit=limit)

@@ -6,21 +6,23 @@ import logging
 from collections.abc import Callable, Iterator
 
 import strawberry
-from graphql import ASTValidationRule, GraphQLError
+from graphql import ASTValidationRule, GraphQLError, NoSchemaIntrospectionCustomRule
 from strawberry.extensions import (
     AddValidationRules,
-    ParserCache,
     SchemaExtension,
-    ValidationCache,
 )
 from strawberry.extensions.max_aliases import create_validator as max_aliases_rule
 from strawberry.extensions.query_depth_limiter import create_validator as max_depth_rule
 
 from platforms.errors import CartgraphError
 from platforms.ids import Kind, decode_id
+from resolvers.authz import ScopeCheck
+from resolvers.budget import CostGuard
 from resolvers.common import Node
 from resolvers.customers import Customer, CustomerQueries, customer_by_id
+from resolvers.hardened_schema import GatewaySchema
 from resolvers.inventory import InventoryQueries
+from resolvers.limits import DocumentCaches, extension_factories
 from resolvers.mutations import Mutation
 from resolvers.orders import Order, OrderQueries, order_by_id
 from resolvers.products import Product, ProductQueries, Variant, product_by_id, variant_by_id
@@ -77,27 +79,36 @@ def _shape(error: GraphQLError) -> GraphQLError:
         error.extensions = original.extensions()
         return error
     # an unexpected exception may carry anything (a URL with a token, a body): never echo it.
-    log.error("unexpected error at %s", error.path, exc_info=original)
+    # (GatewaySchema.process_errors has logged it with its traceback and the query hash.)
     return GraphQLError(
         "Internal error", path=error.path, nodes=error.nodes, extensions={"code": "INTERNAL"}
     )
 
 
-def build_schema(max_depth: int = 12) -> strawberry.federation.Schema:
+def build_schema(
+    max_depth: int = 12,
+    introspection: bool = True,
+    *,
+    caches: DocumentCaches | None = None,
+) -> strawberry.federation.Schema:
     """The federation-ready schema with parser/validation caches and abuse limits."""
-    # factories: a fresh extension per request; strawberry keeps the parse/validation
-    # LRU caches at module level (keyed by maxsize), so they persist across requests.
+    # factories: a fresh extension per request; the parse/validation caches live in
+    # `caches` (one per schema, bounded in bytes), so they persist across requests.
     # The limit rules are built once: QueryDepthLimiter/MaxAliasesLimiter make a new rule
     # class per instance, which changes the validation cache's key on every request and
     # silently turns the cache off (the profile showed every request re-validated).
     limits: list[type[ASTValidationRule]] = [max_depth_rule(max_depth, None), max_aliases_rule(50)]
+    if not introspection:  # production: clients get the SDL from the operator, not the API
+        limits.append(NoSchemaIntrospectionCustomRule)
     extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
         ErrorShaping,
-        lambda: ParserCache(maxsize=512),
-        lambda: ValidationCache(maxsize=512),
+        ScopeCheck,  # before anything executes: a missing scope costs nothing upstream
+        CostGuard,  # after ScopeCheck: list caps, COST_LIMIT and per-caller budgets
+        # token cap and byte-bounded caches (only small documents are cached)
+        *extension_factories(caches or DocumentCaches()),
         lambda: AddValidationRules(limits),
     ]
-    return strawberry.federation.Schema(
+    return GatewaySchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,

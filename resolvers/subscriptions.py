@@ -136,6 +136,12 @@ def _order_event(event: StoredEvent) -> OrderEvent:
     return OrderEvent(**EventMeta.fields_of(event), order=Order.of(event.order()))  # type: ignore[arg-type]
 
 
+def _private_order_event(event: StoredEvent) -> OrderEvent:
+    # [privacy] customer_raw = false: a view of its own, so no subscriber gets the other kind.
+    order = Order.of(event.order(), keep_personal_raw=False)
+    return OrderEvent(**EventMeta.fields_of(event), order=order)  # type: ignore[arg-type]
+
+
 def _inventory_event(event: StoredEvent) -> InventoryEvent:
     level = InventoryLevel.of(event.inventory_level())
     return InventoryEvent(**EventMeta.fields_of(event), inventory_level=level)  # type: ignore[arg-type]
@@ -252,8 +258,9 @@ class Subscription:
 
             return service.stream(accepts, start)
 
+        build = _order_event if info.context.limits.customer_raw else _private_order_event
         async for event in _typed_errors(open_stream):
-            yield _service(info).views.get(event, _order_event)
+            yield _service(info).views.get(event, build)
 
     @strawberry.subscription(
         description="Inventory level changes, optionally only for some variants (global ids)."

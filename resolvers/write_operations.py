@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar, cast
 import strawberry
 from strawberry.scalars import JSON
 
+from gateway.auth.principal import Principal, Scope
 from gateway.writes.model import Job, JobStatus
 from platforms.errors import InvalidInputError, UnsupportedOnPlatformError
 from platforms.writes import IdempotencyKeyReusedError, WriteCommand
@@ -64,6 +65,9 @@ class WriteOperation:
     )
     input: JSON = strawberry.field(description="The write's input, in platform ids.")
     result: JSON | None = strawberry.field(description="What the platform returned, once done.")
+    submitted_by: str | None = strawberry.field(
+        description="The id of the API key (or `jwt:issuer#subject`) that submitted the write."
+    )
 
     @classmethod
     def of(cls, job: Job) -> WriteOperation:
@@ -87,6 +91,7 @@ class WriteOperation:
             platform_request_id=job.platform_request_id,
             input=cast(JSON, job.payload),
             result=cast(JSON, job.result),
+            submitted_by=job.submitted_by,
         )
 
 
@@ -140,7 +145,9 @@ async def submit(
     key = idempotency_key or _header_key(info)
     queue = queue_of(info)
     try:
-        job = await queue.enqueue(store_id, command, key)
+        job = await queue.enqueue(
+            store_id, command, key, submitted_by=info.context.principal.identity
+        )
     except IdempotencyKeyReusedError as error:
         return IdempotencyKeyReused(idempotency_key=key or "", message=error.message)
     except UnsupportedOnPlatformError as error:
@@ -194,7 +201,16 @@ def pending_or_failed(job: Job) -> WriteQueued | WriteFailed | UnsupportedOnPlat
 async def _visible_job(info: strawberry.Info, queue: WriteQueue, id: strawberry.ID) -> Job | None:
     """The stored job `id`, or None when there is none in the caller's scope."""
     job = await queue.store.get(str(id))
-    return job if job is not None and job.store_id in info.context.visible_store_ids else None
+    if job is None or job.store_id not in info.context.visible_store_ids:
+        return None
+    caller = _only_caller(info)
+    return job if caller is None or job.submitted_by == caller else None
+
+
+def _only_caller(info: strawberry.Info) -> str | None:
+    """The caller's identity when it may see only its own writes (no `admin` scope)."""
+    principal: Principal = info.context.principal
+    return None if principal.has(Scope.ADMIN) else principal.identity
 
 
 def _header_key(info: strawberry.Info) -> str | None:
@@ -260,7 +276,8 @@ class WriteOperationQueries:
         store_ids = stores or info.context.visible_store_ids
         queue = queue_of(info)
         before = _seq(after) if after else None
-        jobs = await queue.list_jobs(store_ids, status, before, first + 1)
+        caller = _only_caller(info)
+        jobs = await queue.list_jobs(store_ids, status, before, first + 1, submitted_by=caller)
         edges = [WriteOperationEdge(cursor=_cursor(j.seq), node=WriteOperation.of(j)) for j in jobs]
         page = edges[:first]
         return WriteOperationConnection(
@@ -268,7 +285,7 @@ class WriteOperationQueries:
             page_info=PageInfo(
                 has_next_page=len(edges) > first, end_cursor=page[-1].cursor if page else None
             ),
-            total_count=await queue.count(store_ids, status),
+            total_count=await queue.count(store_ids, status, submitted_by=caller),
         )
 
 

@@ -17,6 +17,7 @@ from platforms.adapter import RateLimitSettings, StoreConnection
 from platforms.sandbox_kit import serve
 from platforms.shopify.sandbox import ShopifySandbox
 from resolvers.context import Limits
+from tests.helpers.auth import AUTH_HEADERS, admin_gate
 
 
 class Gateway:
@@ -50,7 +51,7 @@ StartGateway = Callable[..., Awaitable[Gateway]]
 async def start_gateway() -> AsyncIterator[StartGateway]:
     """Start a gateway for some store connections; everything stops at teardown."""
     async with contextlib.AsyncExitStack() as stack:
-        session = await stack.enter_async_context(aiohttp.ClientSession())
+        session = await stack.enter_async_context(aiohttp.ClientSession(headers=AUTH_HEADERS))
 
         async def start(
             connections: list[StoreConnection],
@@ -59,7 +60,8 @@ async def start_gateway() -> AsyncIterator[StartGateway]:
             ttls: CacheTTLs | None = None,
         ) -> Gateway:
             registry = StoreRegistry(connections, ttls=ttls or CacheTTLs(products=0, locations=0))
-            url = await stack.enter_async_context(running(create_app(registry, limits=limits)))
+            app = create_app(registry, limits=limits, auth=admin_gate())
+            url = await stack.enter_async_context(running(app))
             return Gateway(url, session)
 
         yield start

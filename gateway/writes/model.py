@@ -51,6 +51,7 @@ class Job:
     last_error_code: str | None = None
     last_error_message: str | None = None
     platform_request_id: str | None = None
+    submitted_by: str | None = None  # the caller's key id (Principal.identity), never a secret
 
     @property
     def command(self) -> WriteCommand:
@@ -74,3 +75,4 @@ class NewJob:
     idempotency_key: str
     request_hash: str
     resource_key: str
+    submitted_by: str | None = None

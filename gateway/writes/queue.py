@@ -105,7 +105,11 @@ class WriteQueue:
     # --- API ----------------------------------------------------------------------------
 
     async def enqueue(
-        self, store_id: str, command: WriteCommand, idempotency_key: str | None = None
+        self,
+        store_id: str,
+        command: WriteCommand,
+        idempotency_key: str | None = None,
+        submitted_by: str | None = None,
     ) -> Job:
         """Accept a write (or find the one this key already names); never sends it twice."""
         writer = self.writer(store_id)
@@ -125,12 +129,18 @@ class WriteQueue:
             idempotency_key=key,
             request_hash=command.request_hash(),
             resource_key=command.resource_key(),
+            submitted_by=submitted_by,
         )
         job, created = await self.store.insert_or_get(new, self.clock())
-        if not created and (job.request_hash != new.request_hash or job.kind != new.kind):
+        # another caller's key: refused like a different request (its result is not ours).
+        other_caller = job.submitted_by != submitted_by
+        if not created and (
+            other_caller or job.request_hash != new.request_hash or job.kind != new.kind
+        ):
+            which = "" if other_caller else f" (operation {job.id})"  # not another's id
             raise IdempotencyKeyReusedError(
                 f"Idempotency key {key[:64]!r} was used for a different request on store"
-                f" {store_id!r} (operation {job.id})",
+                f" {store_id!r}{which}",
                 store_id=store_id,
             )
         if created:
@@ -193,15 +203,25 @@ class WriteQueue:
         status: JobStatus | None = None,
         before_seq: int | None = None,
         limit: int = 50,
+        submitted_by: str | None = None,
     ) -> list[Job]:
-        """Jobs of these stores, newest first."""
+        """Jobs of these stores, newest first (only one caller's when `submitted_by`)."""
         return await self.store.list_jobs(
-            store_ids=store_ids, status=status, before_seq=before_seq, limit=limit
+            store_ids=store_ids,
+            status=status,
+            before_seq=before_seq,
+            limit=limit,
+            submitted_by=submitted_by,
         )
 
-    async def count(self, store_ids: Sequence[str], status: JobStatus | None = None) -> int:
-        """How many jobs (in a status): what the benchmark reads to measure throughput."""
-        return await self.store.count(store_ids=store_ids, status=status)
+    async def count(
+        self,
+        store_ids: Sequence[str],
+        status: JobStatus | None = None,
+        submitted_by: str | None = None,
+    ) -> int:
+        """How many jobs (in a status, of one caller): also what the benchmark reads."""
+        return await self.store.count(store_ids=store_ids, status=status, submitted_by=submitted_by)
 
     # --- worker ---------------------------------------------------------------------------
 

@@ -36,6 +36,7 @@ CREATE TABLE IF NOT EXISTS write_jobs (
     last_error_code TEXT,
     last_error_message TEXT,
     platform_request_id TEXT,
+    submitted_by TEXT,
     UNIQUE (store_id, idempotency_key)
 );
 CREATE INDEX IF NOT EXISTS write_jobs_resource ON write_jobs (store_id, resource_key, seq);
@@ -103,6 +104,7 @@ class SqliteWriteStore:
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.execute("PRAGMA busy_timeout=5000")
         self._db.executescript(SCHEMA)
+        _migrate(self._db)
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
@@ -119,8 +121,8 @@ class SqliteWriteStore:
         def run(db: sqlite3.Connection) -> tuple[Job, bool]:
             cursor = db.execute(
                 "INSERT OR IGNORE INTO write_jobs (id, store_id, kind, payload, idempotency_key,"
-                " request_hash, resource_key, status, created_at, updated_at, next_attempt_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, 'QUEUED', ?, ?, ?)",
+                " request_hash, resource_key, status, created_at, updated_at, next_attempt_at,"
+                " submitted_by) VALUES (?, ?, ?, ?, ?, ?, ?, 'QUEUED', ?, ?, ?, ?)",
                 (
                     new.id,
                     new.store_id,
@@ -132,6 +134,7 @@ class SqliteWriteStore:
                     now,
                     now,
                     now,
+                    new.submitted_by,
                 ),
             )
             row = db.execute(
@@ -156,8 +159,12 @@ class SqliteWriteStore:
         status: JobStatus | None,
         before_seq: int | None,
         limit: int,
+        submitted_by: str | None = None,
     ) -> list[Job]:
         where, params = _filters(store_ids, status)
+        if submitted_by is not None:
+            where.append("submitted_by = ?")
+            params.append(submitted_by)
         if before_seq is not None:
             where.append("seq < ?")
             params.append(before_seq)
@@ -166,8 +173,17 @@ class SqliteWriteStore:
         rows = await self._run(lambda db: db.execute(sql, params).fetchall())
         return [_row_to_job(r) for r in rows]
 
-    async def count(self, *, store_ids: Sequence[str], status: JobStatus | None) -> int:
+    async def count(
+        self,
+        *,
+        store_ids: Sequence[str],
+        status: JobStatus | None,
+        submitted_by: str | None = None,
+    ) -> int:
         where, params = _filters(store_ids, status)
+        if submitted_by is not None:
+            where.append("submitted_by = ?")
+            params.append(submitted_by)
         sql = f"SELECT COUNT(*) FROM write_jobs WHERE {' AND '.join(where)}"  # noqa: S608 - fixed clauses, values bound
         row = await self._run(lambda db: db.execute(sql, params).fetchone())
         return int(row[0])
@@ -236,6 +252,13 @@ class SqliteWriteStore:
 
     async def close(self) -> None:
         await self._run(lambda db: db.close())
+
+
+def _migrate(db: sqlite3.Connection) -> None:
+    # data dirs from before API keys: add the column that records who submitted each write.
+    columns = {row[1] for row in db.execute("PRAGMA table_info(write_jobs)")}
+    if "submitted_by" not in columns:
+        db.execute("ALTER TABLE write_jobs ADD COLUMN submitted_by TEXT")
 
 
 def _filters(store_ids: Sequence[str], status: JobStatus | None) -> tuple[list[str], list[Any]]:

@@ -30,12 +30,20 @@ class WriteStore(Protocol):
         status: JobStatus | None,
         before_seq: int | None,
         limit: int,
+        submitted_by: str | None = None,
     ) -> list[Job]:
-        """Jobs of these stores, newest first, optionally by status, older than `before_seq`."""
+        """Jobs of these stores, newest first, optionally by status, older than `before_seq`,
+        and only those one caller submitted when `submitted_by` is given."""
         ...
 
-    async def count(self, *, store_ids: Sequence[str], status: JobStatus | None) -> int:
-        """How many jobs of these stores (in this status)."""
+    async def count(
+        self,
+        *,
+        store_ids: Sequence[str],
+        status: JobStatus | None,
+        submitted_by: str | None = None,
+    ) -> int:
+        """How many jobs of these stores (in this status, submitted by this caller)."""
         ...
 
     async def claim(self, now: float, limit: int) -> list[Job]:

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from platforms.adapter import PlatformSpec
 from platforms.canonical import Platform
+from platforms.costs import Batch, CallCosts, Read
 from platforms.magento.client import MagentoClient
 from platforms.magento.map_people import refund_marker
 from platforms.magento.rest import DEFAULT_RATE_LIMIT
@@ -21,6 +22,26 @@ def _create_sandbox(**kwargs: Any) -> Sandbox:
 
     return MagentoSandbox(**kwargs)
 
+
+# REST searches: `in` filters of 300 values a call; +1 for configurables' other children,
+# +1 more to find the parents of variant ids given alone (no child-to-parent lookup).
+CALL_COSTS = CallCosts(
+    {
+        Read.LIST_ORDERS: Batch(per_call=300),
+        Read.LIST_PRODUCTS: Batch(per_call=300, fixed=1),
+        Read.LIST_CUSTOMERS: Batch(per_call=300),
+        Read.ORDERS: Batch(per_call=300),
+        Read.PRODUCTS: Batch(per_call=300, fixed=1),
+        Read.VARIANTS: Batch(per_call=300, fixed=1),
+        Read.VARIANTS_UNHINTED: Batch(per_call=300, fixed=2),
+        Read.INVENTORY: Batch(per_call=300),
+        Read.LOCATIONS: Batch(fixed=1),
+        Read.CUSTOMERS: Batch(per_call=300),
+        Read.FULFILLMENTS: Batch(per_call=300),
+        Read.REFUNDS: Batch(per_call=300),
+        Read.WRITE: Batch(per_key=3),
+    }
+)
 
 SPEC = PlatformSpec(
     platform=Platform.MAGENTO,
@@ -46,6 +67,7 @@ SPEC = PlatformSpec(
     },
     create_writer=create_writer,
     refund_marker=refund_marker,
+    call_costs=CALL_COSTS,
 )
 
 __all__ = ["SPEC", "MagentoClient"]

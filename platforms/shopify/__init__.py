@@ -8,6 +8,7 @@ import aiohttp
 
 from platforms.adapter import PlatformSpec, StoreConnection
 from platforms.canonical import Platform
+from platforms.costs import FREE, Batch, CallCosts, Read
 from platforms.shopify.client import ShopifyClient
 from platforms.shopify.mapping_people import refund_marker
 from platforms.shopify.rest import DEFAULT_API_VERSION, DEFAULT_RATE_LIMIT
@@ -34,6 +35,26 @@ def _create_sandbox(*args: Any, **kwargs: Any) -> Sandbox:
     return sandbox
 
 
+# Admin REST: 250 ids or rows a call, inventory levels 50 items a call; fulfillments and
+# refunds ride on the order payload; a variant without its product is one call each.
+CALL_COSTS = CallCosts(
+    {
+        Read.LIST_ORDERS: Batch(per_call=250),
+        Read.LIST_PRODUCTS: Batch(per_call=250),
+        Read.LIST_CUSTOMERS: Batch(per_call=250),
+        Read.ORDERS: Batch(per_call=250),
+        Read.PRODUCTS: Batch(per_call=250),
+        Read.VARIANTS: Batch(per_call=250),
+        Read.VARIANTS_UNHINTED: Batch(per_call=250, per_key=1),
+        Read.INVENTORY: Batch(per_call=50),
+        Read.LOCATIONS: Batch(fixed=1),
+        Read.CUSTOMERS: Batch(per_call=250),
+        Read.FULFILLMENTS: FREE,
+        Read.REFUNDS: FREE,
+        Read.WRITE: Batch(per_key=4),  # refund: order, transactions, calculate, create
+    }
+)
+
 SPEC = PlatformSpec(
     platform=Platform.SHOPIFY,
     display_name="Shopify",
@@ -49,4 +70,5 @@ SPEC = PlatformSpec(
     webhooks=ShopifyWebhooks(),
     create_writer=create_writer,
     refund_marker=refund_marker,
+    call_costs=CALL_COSTS,
 )

@@ -6,6 +6,7 @@ from typing import Any
 
 from platforms.adapter import PlatformSpec
 from platforms.canonical import Platform
+from platforms.costs import FREE, Batch, CallCosts, Read
 from platforms.woocommerce.client import WooCommerceClient
 from platforms.woocommerce.mapping_people import refund_marker
 from platforms.woocommerce.rest import DEFAULT_RATE_LIMIT
@@ -19,6 +20,27 @@ def _create_sandbox(**kwargs: Any) -> Any:
 
     return WooCommerceSandbox(**kwargs)
 
+
+# REST v3: `include=` 100 ids a call, plus one `products/{id}/variations` per variable product
+# (no cross-product endpoint) and one `products/{id}` per variation id without its parent;
+# stock rides on the variation, the one location is synthetic, refunds are one call per order.
+CALL_COSTS = CallCosts(
+    {
+        Read.LIST_ORDERS: Batch(per_call=100),
+        Read.LIST_PRODUCTS: Batch(per_call=100, per_key=1),
+        Read.LIST_CUSTOMERS: Batch(per_call=100),
+        Read.ORDERS: Batch(per_call=100),
+        Read.PRODUCTS: Batch(per_call=100, per_key=1),
+        Read.VARIANTS: Batch(per_call=100, per_key=1),
+        Read.VARIANTS_UNHINTED: Batch(per_call=100, per_key=1),
+        Read.INVENTORY: FREE,
+        Read.LOCATIONS: FREE,
+        Read.CUSTOMERS: Batch(per_call=100),
+        Read.FULFILLMENTS: FREE,
+        Read.REFUNDS: Batch(per_key=1),
+        Read.WRITE: Batch(per_key=3),
+    }
+)
 
 SPEC = PlatformSpec(
     platform=Platform.WOOCOMMERCE,
@@ -42,6 +64,7 @@ SPEC = PlatformSpec(
     webhooks=WooCommerceWebhooks(),
     create_writer=create_writer,
     refund_marker=refund_marker,
+    call_costs=CALL_COSTS,
 )
 
 __all__ = ["SPEC", "WooCommerceClient"]

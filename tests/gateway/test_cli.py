@@ -36,15 +36,26 @@ def test_every_schema_field_has_a_description():
 
 async def test_demo_serves_graphql_for_every_sandbox_store(tmp_path: Path):
     port = free_port()
-    async with demo_process(tmp_path, port, "GraphiQL:") as (proc, banner):
-        url = re.search(r"GraphiQL: (\S+)", banner).group(1)  # type: ignore[union-attr]
+    async with demo_process(tmp_path, port, "GraphiQL") as (proc, banner):
+        found = re.search(r"GraphiQL \(sends the key\): (\S+)#key=(cg_\S+)", banner)
+        assert found is not None, banner
+        url, key = found.groups()
         assert url == f"http://127.0.0.1:{port}/graphql"
+        async with (
+            aiohttp.ClientSession() as http,
+            http.post(url, json={"query": "{stores{id}}"}) as resp,
+        ):
+            assert resp.status == 401  # the demo's door is closed too: the printed key opens it
         query = (
             "{ stores { id } orders(first: 50) { edges { node { number storeId"
             " totalPrice { amount currencyCode } lineItems { quantity variant { sku"
             " product { title } inventoryLevels { available location { name } } } } } } } }"
         )
-        async with aiohttp.ClientSession() as http, http.post(url, json={"query": query}) as resp:
+        headers = {"Authorization": f"Bearer {key}"}
+        async with (
+            aiohttp.ClientSession(headers=headers) as http,
+            http.post(url, json={"query": query}) as resp,
+        ):
             body = json.loads(await resp.text())
         assert "errors" not in body, body.get("errors")
         stores = {s["id"] for s in body["data"]["stores"]}

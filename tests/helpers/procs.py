@@ -12,6 +12,8 @@ from pathlib import Path
 
 import aiohttp
 
+from tests.helpers.auth import AUTH_TOML, TEST_KEY, TEST_KEY_ENV
+
 ROOT = Path(__file__).resolve().parents[2]
 READY_WITHIN = 60.0  # generous: only there to fail instead of hanging, never a latency check
 Process = asyncio.subprocess.Process
@@ -46,7 +48,7 @@ def write_config(tmp: Path, port: int, stores: str) -> Path:
     """tmp/cartgraph.toml: the gateway on 127.0.0.1:port, data in tmp/data, then `stores`."""
     path = tmp / "cartgraph.toml"
     gateway = f'[gateway]\nhost = "127.0.0.1"\nport = {port}\ndata_dir = "{tmp / "data"}"\n'
-    path.write_text(f"{gateway}\n{stores}", encoding="utf-8")
+    path.write_text(f"{gateway}\n{AUTH_TOML}\n{stores}", encoding="utf-8")
     return path
 
 
@@ -55,7 +57,7 @@ async def gateway_process(config: Path, port: int, env: dict[str, str]) -> Async
     """`cartgraph serve` in a child process; yields once /healthz answers, kills it at the end."""
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "gateway.cli", "--log-level", "warning", "serve",
-        "--config", str(config), cwd=ROOT, env={**os.environ, **env},
+        "--config", str(config), cwd=ROOT, env={**os.environ, TEST_KEY_ENV: TEST_KEY, **env},
     )  # fmt: skip
     try:
         await _healthy(proc, port)

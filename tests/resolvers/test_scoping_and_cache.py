@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 
+from gateway.auth.principal import Principal
 from gateway.stores import CacheTTLs, StoreRegistry
 from platforms.ids import Kind, encode_id
-from resolvers.context import Principal, RequestContext
+from resolvers.context import RequestContext
 from resolvers.schema import build_schema
 
 ROUTE = "GET /admin/api/{version}/"
@@ -20,7 +21,7 @@ async def test_a_principal_never_reaches_stores_outside_its_scope(serve_shopify)
     b_sandbox.calls.reset()
 
     async def run(query: str) -> dict:
-        ctx = RequestContext(registry, Principal("tenant-a", frozenset({"shop-a"})))
+        ctx = RequestContext(registry, Principal("tenant-a", store_ids=frozenset({"shop-a"})))
         result = await schema.execute(query, context_value=ctx)
         return {"data": result.data, "errors": result.errors}
 

@@ -23,6 +23,7 @@ from platforms.adapter import StoreConnection
 from platforms.sandbox_kit import serve
 from platforms.shopify.sandbox import ShopifySandbox
 from platforms.woocommerce.sandbox import WooCommerceSandbox
+from tests.helpers.auth import AUTH_HEADERS, INIT_PAYLOAD, admin_gate
 
 SECRET = "whsec_current_0123456789"
 OLD_SECRET = "whsec_previous_9876543210"
@@ -108,7 +109,7 @@ def with_secrets(conn: StoreConnection, *secrets: str) -> StoreConnection:
 async def start_feed(tmp_path: Path) -> AsyncIterator[StartFeed]:
     """Start sandboxes (by platform name) and a gateway with events over them."""
     async with contextlib.AsyncExitStack() as stack:
-        session = await stack.enter_async_context(aiohttp.ClientSession())
+        session = await stack.enter_async_context(aiohttp.ClientSession(headers=AUTH_HEADERS))
 
         async def start(
             platforms: dict[str, str],
@@ -133,7 +134,9 @@ async def start_feed(tmp_path: Path) -> AsyncIterator[StartFeed]:
                 inventory_poll_intervals=dict.fromkeys(platforms, inventory_poll_interval),
                 buffer=buffer,
             )
-            url = await stack.enter_async_context(running(create_app(registry, events=service)))
+            url = await stack.enter_async_context(
+                running(create_app(registry, events=service, auth=admin_gate()))
+            )
             return Feed(url, service, sandboxes, session, tmp_path / "data")
 
         yield start
@@ -157,6 +160,7 @@ async def subscription(
     *,
     subprotocol: str | None = None,
     subscribed: Callable[[], bool] | None = None,
+    init_payload: dict[str, Any] | None = None,
 ) -> AsyncIterator[asyncio.Queue[dict[str, Any]]]:
     """A gql client subscribed over a real WebSocket; results arrive in the queue.
 
@@ -165,7 +169,11 @@ async def subscription(
     as `{"__error__": exc}` so tests can assert on it.
     """
     protocols = [subprotocol] if subprotocol else None
-    transport = WebsocketsTransport(url=ws_url, subprotocols=protocols)  # type: ignore[arg-type]
+    transport = WebsocketsTransport(
+        url=ws_url,
+        subprotocols=protocols,  # type: ignore[arg-type]
+        init_payload=INIT_PAYLOAD if init_payload is None else init_payload,
+    )
     queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
     ready = asyncio.Event()
 

@@ -21,7 +21,11 @@ async def test_demo_order_shows_up_in_subscription(tmp_path: Path) -> None:
         urls = dict(re.findall(r"(demo-\w+)\s+\([^)]*\): curl -X POST (\S+)", banner))
         assert set(urls) == {"demo-shopify", "demo-woocommerce", "demo-magento"}
         ws = f"ws://127.0.0.1:{port}/graphql"
-        async with subscription(ws, ORDER_EVENTS, {"after": encode_cursor(0)}) as stream:
+        key = re.search(r"#key=(cg_\S+)", banner).group(1)  # type: ignore[union-attr]
+        auth = {"Authorization": f"Bearer {key}"}
+        async with subscription(
+            ws, ORDER_EVENTS, {"after": encode_cursor(0)}, init_payload=auth
+        ) as stream:
             async with aiohttp.ClientSession() as http:
                 for store in ("demo-shopify", "demo-woocommerce"):  # the two that send webhooks
                     async with http.post(urls[store], data="{}") as resp:

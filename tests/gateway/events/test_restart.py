@@ -24,6 +24,7 @@ from tests.gateway.events.conftest import (
     take,
     until,
 )
+from tests.helpers.auth import AUTH_HEADERS
 from tests.helpers.procs import gateway_process, write_config
 
 
@@ -53,7 +54,7 @@ async def test_sigkill_and_restart_loses_nothing_and_repeats_nothing(tmp_path: P
     ws_url = f"ws://127.0.0.1:{port}/graphql"
     token = sandbox.connection("shop", "http://x").credentials["access_token"]
     env = {"CG_TEST_TOKEN": token, "CG_TEST_WHSEC": SECRET}
-    async with serve(sandbox.app) as base, aiohttp.ClientSession() as http:
+    async with serve(sandbox.app) as base, aiohttp.ClientSession(headers=AUTH_HEADERS) as http:
         config = _config(tmp_path, port, base)
         sender = sandbox.webhooks.sender
 

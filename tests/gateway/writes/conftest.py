@@ -18,6 +18,7 @@ from platforms.http import RetryPolicy
 from platforms.ids import Kind, encode_id
 from platforms.sandbox_kit import serve
 from platforms.shopify.sandbox import ShopifySandbox
+from tests.helpers.auth import AUTH_HEADERS, admin_gate
 
 # fast backoff keeps the suite quick; the policy itself is the production one.
 FAST_RETRY = RetryPolicy(max_attempts=5, base_delay=0.02, max_delay=0.1)
@@ -81,12 +82,14 @@ async def shopify_store() -> AsyncIterator[ServeSandbox]:
 async def start_writes() -> AsyncIterator[StartWrites]:
     """A gateway over some connections with an in-memory queue and fast retries."""
     async with contextlib.AsyncExitStack() as stack:
-        session = await stack.enter_async_context(aiohttp.ClientSession())
+        session = await stack.enter_async_context(aiohttp.ClientSession(headers=AUTH_HEADERS))
 
         async def start(connections: list[StoreConnection]) -> WriteGateway:
             registry = StoreRegistry(connections, ttls=CacheTTLs(products=0, locations=0))
             queue = WriteQueue(open_store(None), registry, retry=FAST_RETRY)
-            url = await stack.enter_async_context(running(create_app(registry, writes=queue)))
+            url = await stack.enter_async_context(
+                running(create_app(registry, writes=queue, auth=admin_gate()))
+            )
             return WriteGateway(url, session)
 
         yield start

@@ -14,6 +14,7 @@ from gateway.server import free_port
 from platforms.sandbox_kit import serve
 from platforms.shopify.sandbox import DEFAULT_TOKEN, ShopifySandbox
 from tests.gateway.writes.conftest import WriteGateway, first_stock
+from tests.helpers.auth import AUTH_HEADERS
 from tests.helpers.procs import gateway_process, write_config
 
 TOKEN_ENV = "CARTGRAPH_TEST_SHOP_TOKEN"
@@ -53,7 +54,7 @@ async def test_sigkill_mid_batch_then_restart_applies_each_write_once(tmp_path: 
     sandbox = ShopifySandbox(seed=3, orders=20, products=12, bucket=None)
     stocks = [first_stock(sandbox, "shop-a", n) for n in range(ITEMS)]
     before = {s["key"]: s["available"] for s in stocks}
-    async with serve(sandbox.app) as url, aiohttp.ClientSession() as session:
+    async with serve(sandbox.app) as url, aiohttp.ClientSession(headers=AUTH_HEADERS) as session:
         port = free_port()
         config = _config(tmp_path, url, port)
         gw = WriteGateway(f"http://127.0.0.1:{port}", session)

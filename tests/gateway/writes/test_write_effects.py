@@ -21,6 +21,7 @@ from platforms.sandbox_kit import serve
 from platforms.shopify.sandbox import DEFAULT_TOKEN, DEFAULT_VERSION, ShopifySandbox
 from platforms.shopify.sandbox_transactions import SALE_ID_BASE
 from tests.gateway.writes.conftest import FAST_RETRY, ServeSandbox, ShopA, WriteGateway
+from tests.helpers.auth import AUTH_HEADERS, admin_gate
 
 PRODUCT = """query($id: ID!) { product(id: $id) { variants { externalId price { amount } } } }"""
 PRICE = """mutation($input: UpdateVariantPriceInput!) { updateVariantPrice(input: $input) {
@@ -42,8 +43,10 @@ async def cached_gateway() -> AsyncIterator[tuple[ShopifySandbox, WriteGateway]]
             [sandbox.connection("shop-a", url)], ttls=CacheTTLs(products=60, locations=0)
         )
         queue = WriteQueue(open_store(None), registry, retry=FAST_RETRY)
-        session = await stack.enter_async_context(aiohttp.ClientSession())
-        gw_url = await stack.enter_async_context(running(create_app(registry, writes=queue)))
+        session = await stack.enter_async_context(aiohttp.ClientSession(headers=AUTH_HEADERS))
+        gw_url = await stack.enter_async_context(
+            running(create_app(registry, writes=queue, auth=admin_gate()))
+        )
         yield sandbox, WriteGateway(gw_url, session)
 
 

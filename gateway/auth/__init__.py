@@ -1,0 +1,1 @@
+"""Client authentication: API keys, optional JWT, scopes and the caller's principal."""
