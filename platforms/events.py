@@ -157,20 +157,34 @@ def unchanged(candidate: Candidate, previous: ObjectState | None) -> bool:
     )
 
 
-def derive_type(candidate: Candidate, previous: ObjectState | None) -> EventType:
-    """The event type from the object's state against the last emitted state of it."""
+def derive_types(candidate: Candidate, previous: ObjectState | None) -> list[EventType]:
+    """Every transition from the last emitted state (nothing, for a first sighting) to this
+    version's, in the canonical order CREATED, CANCELLED, FULFILLED, REFUND_CREATED; an
+    order changed in no watched way is one ORDER_UPDATED.
+
+    An order created and cancelled before the gateway first saw it is CREATED then
+    CANCELLED: a subscriber filtering on ORDER_CANCELLED must still learn of it.
+    """
     if candidate.kind is not Kind.ORDER:
-        return EventType.INVENTORY_CHANGED
+        return [EventType.INVENTORY_CHANGED]
     now, before = candidate.state, previous or ObjectState()
-    if previous is None and candidate.new_object:
-        return EventType.ORDER_CREATED
+    types = [EventType.ORDER_CREATED] if previous is None and candidate.new_object else []
     if now.status == OrderStatus.CANCELLED and before.status != OrderStatus.CANCELLED:
-        return EventType.ORDER_CANCELLED
+        types.append(EventType.ORDER_CANCELLED)
     if now.fulfillment == FulfillmentStatus.FULFILLED and before.fulfillment != now.fulfillment:
-        return EventType.ORDER_FULFILLED
+        types.append(EventType.ORDER_FULFILLED)
     if _new_refund(now, before, previous is None):
-        return EventType.REFUND_CREATED
-    return EventType.ORDER_UPDATED
+        types.append(EventType.REFUND_CREATED)
+    return types or [EventType.ORDER_UPDATED]
+
+
+def transition_event_id(candidate: Candidate, index: int, type_: EventType) -> str:
+    """The id of the index-th event of one version: the first keeps the version's id (so
+    ids of single-event versions never change); the rest add their type to it."""
+    if index == 0:
+        return candidate.event_id
+    version = f"{candidate.version}#{type_.value}"
+    return event_id(candidate.store_id, candidate.kind, candidate.object_id, version)
 
 
 def _new_refund(now: ObjectState, before: ObjectState, first_seen: bool) -> bool:

@@ -140,7 +140,10 @@ async def merged_page(
         items.append((item, encode_cursor(_snapshot(positions, streams), fp)))
     snapshot = _snapshot(positions, streams)
     has_next = any(not p.done for p in snapshot.values())
-    end_cursor = items[-1][1] if items else (after if after else None)
+    # no items but more to come (e.g. every store failed): a cursor that resumes right here,
+    # so `hasNextPage: true` always comes with an `endCursor` to continue (retry) from.
+    resume = after or (encode_cursor(snapshot, fp) if has_next else None)
+    end_cursor = items[-1][1] if items else resume
     return MergedPage(items, has_next, end_cursor, errors, item_errors)
 
 

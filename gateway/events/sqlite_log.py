@@ -20,7 +20,8 @@ from platforms.events import (
     EventType,
     ObjectState,
     StoredEvent,
-    derive_type,
+    derive_types,
+    transition_event_id,
     unchanged,
 )
 from platforms.ids import Kind
@@ -193,7 +194,7 @@ class SqliteEventLog:
         def run(db: sqlite3.Connection) -> list[StoredEvent]:
             db.execute("BEGIN IMMEDIATE")
             try:
-                seqs = [s for s in (_append_one(db, c) for c in candidates) if s is not None]
+                seqs = [s for c in candidates for s in _append_one(db, c)]
                 if receipt_id is not None:
                     db.execute("UPDATE receipts SET processed = 1 WHERE id = ?", (receipt_id,))
                 if checkpoint is not None:
@@ -313,7 +314,8 @@ class SqliteEventLog:
         self._executor.shutdown(wait=True)
 
 
-def _append_one(db: sqlite3.Connection, candidate: Candidate) -> int | None:
+def _append_one(db: sqlite3.Connection, candidate: Candidate) -> list[int]:
+    """The sequence numbers of the events one candidate adds (none for a repeat)."""
     key = (candidate.store_id, candidate.kind.value, candidate.object_id)
     row = db.execute(
         "SELECT version, state FROM object_versions"
@@ -323,31 +325,35 @@ def _append_one(db: sqlite3.Connection, candidate: Candidate) -> int | None:
     previous: ObjectState | None = None
     if row is not None:
         if candidate.version <= row["version"]:
-            return None  # a repeat, or older than what subscribers already have
+            return []  # a repeat, or older than what subscribers already have
         previous = ObjectState.from_json(orjson.loads(row["state"]))
     if unchanged(candidate, previous):
         _remember_version(db, candidate)  # seen: a repeat of it is not news either
-        return None
-    cursor = db.execute(
-        "INSERT OR IGNORE INTO events (event_id, type, store_id, platform, kind, object_id,"
-        " version, source, recorded_at, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            candidate.event_id,
-            derive_type(candidate, previous).value,
-            candidate.store_id,
-            candidate.platform.value,
-            candidate.kind.value,
-            candidate.object_id,
-            candidate.version,
-            candidate.source.value,
-            _now(),
-            orjson.dumps(candidate.payload).decode(),
-        ),
-    )
-    if not cursor.rowcount:
-        return None
-    _remember_version(db, candidate)
-    return cursor.lastrowid
+        return []
+    payload = orjson.dumps(candidate.payload).decode()
+    seqs: list[int] = []
+    for index, type_ in enumerate(derive_types(candidate, previous)):
+        cursor = db.execute(
+            "INSERT OR IGNORE INTO events (event_id, type, store_id, platform, kind, object_id,"
+            " version, source, recorded_at, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                transition_event_id(candidate, index, type_),
+                type_.value,
+                candidate.store_id,
+                candidate.platform.value,
+                candidate.kind.value,
+                candidate.object_id,
+                candidate.version,
+                candidate.source.value,
+                _now(),
+                payload,
+            ),
+        )
+        if cursor.rowcount and cursor.lastrowid is not None:
+            seqs.append(cursor.lastrowid)
+    if seqs:
+        _remember_version(db, candidate)
+    return seqs
 
 
 def _remember_version(db: sqlite3.Connection, candidate: Candidate) -> None:

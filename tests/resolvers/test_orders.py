@@ -149,3 +149,22 @@ async def test_bad_input_gets_typed_errors_not_crashes(serve_shopify, start_gate
     assert body["errors"][0]["extensions"]["code"] == "STORE_NOT_FOUND"
     body = await gw.query("{ orders { edges { node { nosuchfield } } } }")
     assert "nosuchfield" in body["errors"][0]["message"]
+
+
+async def test_every_store_failing_still_gives_a_cursor_to_resume_from(
+    serve_shopify, start_gateway
+):
+    a_box, a = await serve_shopify("shop-a", seed=1, orders=30, max_attempts=1)
+    b_box, b = await serve_shopify("shop-b", seed=2, orders=30, max_attempts=1)
+    gw = await start_gateway([a, b])
+    query = """query($after: String) { orders(first: 5, after: $after) {
+        edges { node { id } } pageInfo { hasNextPage endCursor } } }"""
+    a_box.faults.fail_next(503)
+    b_box.faults.fail_next(503)
+    failed = await gw.query(query)
+    assert {e["extensions"]["code"] for e in failed["errors"]} == {"UPSTREAM_UNAVAILABLE"}
+    info = failed["data"]["orders"]["pageInfo"]
+    assert failed["data"]["orders"]["edges"] == []
+    assert info["hasNextPage"] is True and info["endCursor"]  # was true with a null cursor
+    resumed = await gw.data(query, {"after": info["endCursor"]})
+    assert resumed["orders"] == (await gw.data(query))["orders"]  # the same first page

@@ -11,7 +11,7 @@ import pytest
 
 from gateway.events.log import Checkpoint, EventFilter
 from gateway.events.sqlite_log import SqliteEventLog
-from platforms.canonical import FulfillmentStatus, Order, OrderStatus
+from platforms.canonical import FinancialStatus, FulfillmentStatus, Order, OrderStatus
 from platforms.events import Candidate, EventSource, EventType, candidate_of
 from platforms.shopify.mapping_orders import map_order
 from platforms.shopify.sandbox import ShopifySandbox
@@ -22,8 +22,19 @@ T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 def _order(minutes: int, **changes: object) -> Order:
     payload = ShopifySandbox(seed=1, orders=5, products=5).state.orders[0]
     order = map_order(payload, store_id="s", shop_currency="USD")
+    # an open, paid, unfulfilled order: each test names the state it changes
+    base = {
+        "status": OrderStatus.OPEN,
+        "financial_status": FinancialStatus.PAID,
+        "fulfillment_status": FulfillmentStatus.UNFULFILLED,
+    }
     return order.model_copy(
-        update={"created_at": T0, "updated_at": T0 + timedelta(minutes=minutes), **changes}
+        update={
+            **base,
+            "created_at": T0,
+            "updated_at": T0 + timedelta(minutes=minutes),
+            **changes,
+        }
     )
 
 
