@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from typing import Protocol
 
@@ -40,7 +41,11 @@ class AuthGate:
 
     async def still_valid(self, principal: Principal) -> bool:
         """Whether an open socket's caller is still allowed (revocation closes sockets)."""
-        if self.off or principal.key_id is None:
+        if self.off:
+            return True
+        if principal.expires_at is not None and principal.expires_at <= time.time():
+            return False
+        if principal.key_id is None:
             return True
         for authenticator in self.authenticators:
             check = getattr(authenticator, "still_valid", None)

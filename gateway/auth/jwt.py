@@ -145,6 +145,7 @@ class JwtAuthenticator:
             store_ids=stores,
             # unknown names are ignored: a token minted for other APIs too may carry theirs
             scopes=parse_scopes([n for n in scopes if n in _KNOWN_SCOPES]),
+            expires_at=float(claims["exp"]) + self.config.leeway_seconds,
         )
 
     async def _key(self, kid: str | None) -> jwt.PyJWK | None:

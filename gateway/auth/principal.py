@@ -46,6 +46,8 @@ class Principal:
     key_id: str | None = None  # recorded on writes; the unit of per-caller budgets
     store_ids: frozenset[str] | None = None
     scopes: frozenset[Scope] = ALL_SCOPES
+    # when the credential stops being valid (a JWT's exp); open sockets are closed then.
+    expires_at: float | None = None
 
     @property
     def identity(self) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Any
 
@@ -10,7 +11,9 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from gateway.app import create_app
 from gateway.auth.authenticator import AuthGate
+from gateway.auth.guard import REVALIDATE_SECONDS
 from gateway.auth.jwt import JwtAuthenticator, JwtConfig
+from gateway.auth.keys import KeyAuthenticator, KeyStore
 from gateway.server import running
 from gateway.stores import CacheTTLs, StoreRegistry
 from tests.conftest import ServeShopify
@@ -61,3 +64,29 @@ async def test_jwt_bearer_over_http(serve_shopify: ServeShopify) -> None:
             for token in [expired, "cg_not-a-jwt", None]:
                 status, body = await post(s, url, token)
                 assert status == 401 and codes(body) == {"UNAUTHENTICATED"}, body
+
+
+async def test_jwt_socket_stays_open_and_closes_when_the_token_expires(
+    serve_shopify: ServeShopify,
+) -> None:
+    key = Signer("k1", "RS256", rsa.generate_private_key(public_exponent=65537, key_size=2048))
+    _, conn = await serve_shopify("shop-a", orders=5, products=5)
+    async with serve_jwks([key.jwk()]) as idp:
+        config = JwtConfig(issuer=ISSUER, audience=AUDIENCE, jwks_url=idp.url, leeway_seconds=0)
+        # the API-key authenticator too: a JWT socket must not be judged by the key store
+        keys = KeyAuthenticator(KeyStore(None))
+        auth = AuthGate([keys, JwtAuthenticator(config)])
+        registry = StoreRegistry([conn], ttls=CacheTTLs(products=0, locations=0))
+        async with running(create_app(registry, auth=auth)) as url, aiohttp.ClientSession() as s:
+            token = key.token(scope="events", exp=int(time.time()) + 8)
+            ws = await s.ws_connect(f"{url}/graphql", protocols=["graphql-transport-ws"])
+            await ws.send_json(
+                {"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}}
+            )
+            assert (await ws.receive_json(timeout=10))["type"] == "connection_ack"
+            await asyncio.sleep(REVALIDATE_SECONDS + 0.5)  # at least one re-check while valid
+            await ws.send_json({"type": "ping"})
+            assert (await ws.receive_json(timeout=10))["type"] == "pong"  # open past a re-check
+            message = await ws.receive(timeout=20)  # exp passes within ~8 s
+            assert message.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED)
+            assert ws.close_code == 4403
