@@ -7,7 +7,7 @@ import asyncio
 import dataclasses
 from pathlib import Path
 
-from bench.run import DEFAULT_MARKDOWN, DEFAULT_OUT, FULL, QUICK, SCENARIOS, run
+from bench.run import DEFAULT_MARKDOWN, DEFAULT_OUT, FULL, OPT_IN, QUICK, SCENARIOS, run
 
 
 def main() -> None:
@@ -18,8 +18,9 @@ def main() -> None:
     parser.add_argument(
         "--only",
         default=",".join(SCENARIOS),
-        help=f"comma-separated subset of {','.join(SCENARIOS)} (a partial run writes no "
-        "BENCHMARKS.md unless --markdown names a file)",
+        help=f"comma-separated subset of {','.join(SCENARIOS + OPT_IN)} (default: all but "
+        f"{','.join(OPT_IN)}; a partial run writes no BENCHMARKS.md unless --markdown names a "
+        "file, except a full `--only faults`, which replaces only its own section)",
     )
     parser.add_argument("--out-dir", type=Path, default=DEFAULT_OUT, help="where JSON goes")
     parser.add_argument(
@@ -37,17 +38,19 @@ def main() -> None:
     )
     args = parser.parse_args()
     plan = QUICK if args.quick else FULL
-    only = tuple(s for s in SCENARIOS if s in args.only.split(","))
-    unknown = set(args.only.split(",")) - set(SCENARIOS)
+    named = (*SCENARIOS, *OPT_IN)
+    only = tuple(s for s in named if s in args.only.split(","))
+    unknown = set(args.only.split(",")) - set(named)
     if unknown or not only:
-        parser.error(f"--only takes names from {','.join(SCENARIOS)}, not {sorted(unknown)}")
+        parser.error(f"--only takes names from {','.join(named)}, not {sorted(unknown)}")
     plan = dataclasses.replace(plan, only=only, peer=plan.peer and not args.no_peer)
     if args.setup:
         setups = tuple(s for s in plan.setups if s[0] in args.setup)
         if not setups:
             parser.error(f"--setup takes one of {[s[0] for s in plan.setups]}")
         plan = dataclasses.replace(plan, setups=setups)
-    whole = not args.quick and only == SCENARIOS and not args.setup
+    # a full fault run alone splices its own section into BENCHMARKS.md
+    whole = not args.quick and only in (SCENARIOS, ("faults",)) and not args.setup
     markdown = args.markdown or (DEFAULT_MARKDOWN if whole else None)
     asyncio.run(run(plan, args.out_dir, markdown))
 

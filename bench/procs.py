@@ -53,9 +53,12 @@ class GatewaySetup:
     location_ttl: float = 0.0
     max_page_size: int = 250
     stores: tuple[str, ...] = ()
+    # per-store keys over the harness's defaults (no polling), e.g. ("timeout_seconds", 2)
+    store_options: tuple[tuple[str, float], ...] = ()
 
 
-async def _spawn(*args: str, env: dict[str, str] | None = None) -> asyncio.subprocess.Process:
+async def spawn(*args: str, env: dict[str, str] | None = None) -> asyncio.subprocess.Process:
+    """`python *args` from the checkout, in its own process group, stdout piped."""
     return await asyncio.create_subprocess_exec(
         sys.executable,
         *args,
@@ -67,7 +70,8 @@ async def _spawn(*args: str, env: dict[str, str] | None = None) -> asyncio.subpr
     )
 
 
-async def _stop(proc: asyncio.subprocess.Process) -> None:
+async def stop(proc: asyncio.subprocess.Process) -> None:
+    """SIGTERM the process group, SIGKILL it if it is still there after 15 s."""
     if proc.returncode is None:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGTERM)
@@ -82,7 +86,7 @@ async def _stop(proc: asyncio.subprocess.Process) -> None:
 @contextlib.asynccontextmanager
 async def sandboxes(profile: str) -> AsyncIterator[dict[str, StoreInfo]]:
     """Start the sandbox process; yields its stores by id once they accept connections."""
-    proc = await _spawn("-m", "bench.sandboxes", "--profile", profile)
+    proc = await spawn("-m", "bench.sandboxes", "--profile", profile)
     try:
         assert proc.stdout is not None
         line = await asyncio.wait_for(proc.stdout.readline(), 180)
@@ -93,7 +97,7 @@ async def sandboxes(profile: str) -> AsyncIterator[dict[str, StoreInfo]]:
             s["id"]: StoreInfo(s["id"], s["platform"], s["purpose"], s["url"], s) for s in stores
         }
     finally:
-        await _stop(proc)
+        await stop(proc)
 
 
 def _env_name(store_id: str, key: str) -> str:
@@ -121,6 +125,8 @@ def gateway_config(
         "max_upstream_calls_per_request = 100000",
         "requests_per_second = 0",
         "upstream_calls_per_minute = 0",
+        "max_ws_connections = 0",  # 1,000 subscribers on one key: over the socket caps
+        "max_ws_connections_per_key = 0",
     ]
     env: dict[str, str] = {}
     for store in stores:
@@ -137,9 +143,7 @@ def gateway_config(
             f'url = "{store.url}"',
             f'currency = "{raw["currency"]}"',
             f"credentials = {{ {', '.join(refs)} }}",
-            # no polling safety nets: their calls would land in the upstream call counts
-            "poll_interval_seconds = 0",
-            "inventory_poll_interval_seconds = 0",
+            *(f"{key} = {value:g}" for key, value in _store_options(setup).items()),
         ]
         if raw["options"]:
             opts = ", ".join(f'{k} = "{v}"' for k, v in raw["options"].items())
@@ -157,6 +161,15 @@ def gateway_config(
     ]
     env[BENCH_KEY_ENV] = BENCH_KEY
     return "\n".join(lines) + "\n", env
+
+
+def _store_options(setup: GatewaySetup) -> dict[str, float]:
+    # no polling safety nets by default: their calls would land in the upstream call counts
+    return {
+        "poll_interval_seconds": 0,
+        "inventory_poll_interval_seconds": 0,
+        **dict(setup.store_options),
+    }
 
 
 @dataclass
@@ -235,18 +248,19 @@ async def gateway(
     config = _write(workdir / f"gateway-{port}.toml", text)
     env = {**os.environ, **secrets}
     args = ["-m", "gateway.cli", "--log-level", "warning", "serve", "--config", str(config)]
-    proc = await _spawn(*args, "--workers", str(setup.workers), env=env)
+    proc = await spawn(*args, "--workers", str(setup.workers), env=env)
     running = GatewayProcess(f"http://127.0.0.1:{port}", proc)
     try:
-        await _wait_ready(running, setup.workers)
+        await wait_ready(running, setup.workers)
         yield running
     finally:
-        await _stop(proc)
+        await stop(proc)
         config.unlink(missing_ok=True)
         shutil.rmtree(data_dir, ignore_errors=True)
 
 
-async def _wait_ready(gw: GatewayProcess, workers: int) -> None:
+async def wait_ready(gw: GatewayProcess, workers: int) -> None:
+    """Return once /readyz answers 200 and every worker is up (60 s at most)."""
     async with aiohttp.ClientSession() as session:
         for _ in range(600):
             if gw.proc.returncode is not None:

@@ -14,7 +14,7 @@ from typing import Any
 import aiohttp
 import orjson
 
-from bench import events, machine, peer, report, writes
+from bench import events, fault_report, faults, machine, peer, report, writes
 from bench.backfill import backfill
 from bench.events import EventPlan
 from bench.load import Budget
@@ -23,6 +23,7 @@ from bench.reads import Upstream, build_rows, call_counts, floor, overhead
 from bench.writes import WritePlan
 
 SCENARIOS = ("reads", "backfill", "events", "writes", "peer")
+OPT_IN = ("faults",)  # long, and on its own stores: only when named in --only
 
 METHOD = """**How it runs.** `python -m bench` starts the sandbox stores in one child process
 (`python -m bench.sandboxes`: Shopify, WooCommerce and Magento stores for reads, plus a
@@ -59,6 +60,7 @@ class Plan:
     writes: WritePlan
     peer_seconds: float  # the peer's time box: a stalled Mesh is recorded, not waited for
     reads_seconds: float  # no further table-2 setup starts once the reads took this long
+    faults: faults.FaultPlan = faults.FULL
     only: tuple[str, ...] = SCENARIOS
 
 
@@ -94,6 +96,7 @@ QUICK = Plan(
     writes=WritePlan(jobs=12, seconds=30),
     peer_seconds=60,
     reads_seconds=60,
+    faults=faults.SHORT,
 )
 
 
@@ -177,6 +180,18 @@ async def run(plan: Plan, out_dir: Path, markdown_path: Path | None) -> dict[str
         "peer": peer.skipped(),
         "skipped": [],
     }
+    if "faults" in plan.only:  # first: its own sandboxes, and the others' leave it alone
+        results["faults"] = await faults.measure(plan.faults, work)
+        _say("faults done", began)
+    if set(plan.only) & set(SCENARIOS):
+        await _scenarios(plan, work, results, began)
+    results["seconds"] = time.perf_counter() - began
+    results["scenarios"] = list(plan.only)
+    _save(results, out_dir, markdown_path)
+    return results
+
+
+async def _scenarios(plan: Plan, work: Path, results: dict[str, Any], began: float) -> None:
     async with sandboxes(plan.profile) as stores:
         _say(f"sandboxes up: {', '.join(stores)}", began)
         if "reads" in plan.only:
@@ -195,19 +210,26 @@ async def run(plan: Plan, out_dir: Path, markdown_path: Path | None) -> dict[str
             _say("writes done", began)
         if "peer" in plan.only:
             results["peer"] = await _peer(plan, stores, results)
-    results["seconds"] = time.perf_counter() - began
-    results["scenarios"] = list(plan.only)
-    _save(results, out_dir, markdown_path)
-    return results
 
 
 def _save(results: dict[str, Any], out_dir: Path, markdown_path: Path | None) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "latest.json").write_bytes(orjson.dumps(results, option=orjson.OPT_INDENT_2))
-    text = report.markdown(results)
+    previous = markdown_path.read_text() if markdown_path and markdown_path.exists() else ""
+    found = results.get("faults")
+    section = fault_report.section(found, results["command"]) if found else None
+    if results["scenarios"] == ["faults"] and previous:
+        text = fault_report.splice(previous, section)  # the other tables stay as they were
+    else:
+        text = fault_report.splice(report.markdown(results), section or _kept(previous))
     if markdown_path is not None:
         markdown_path.write_text(text)
-    print(text)
+    print(section if results["scenarios"] == ["faults"] else text)
+
+
+def _kept(previous: str) -> str | None:
+    # a run without the fault run keeps the last one's table rather than dropping it
+    return fault_report.carried(previous) if previous else None
 
 
 async def _peer(plan: Plan, stores: dict[str, StoreInfo], results: dict[str, Any]) -> Any:

@@ -36,7 +36,7 @@ class StorePlan:
 
     store_id: str
     platform: str
-    purpose: str  # "read" (tables 1-2), "backfill" (3), "events" or "writes" (4)
+    purpose: str  # "read" (tables 1-2), "backfill" (3), "events" or "writes" (4), "faults"
     orders: int
     products: int
     bucket: RateLimitSettings | None = None
@@ -63,7 +63,13 @@ QUICK = (
     StorePlan("shop-events", "shopify", "events", 20, 10),
     *(StorePlan(s, p, "writes", 20, 20) for s, p in WRITE_STORES.items()),
 )
-PROFILES = {"full": FULL, "quick": QUICK}
+# the fault run's own stores (`--only faults`): chaos, kills and a ledger of their writes
+FAULTS = (
+    StorePlan("shop-faults", "shopify", "faults", 40, 40),
+    StorePlan("woo-faults", "woocommerce", "faults", 40, 60),
+    StorePlan("mage-faults", "magento", "faults", 40, 60),
+)
+PROFILES = {"full": FULL, "quick": QUICK, "faults": FAULTS}
 
 
 class Stamps:
@@ -126,7 +132,7 @@ def _describe(plan: StorePlan, sandbox: Sandbox, url: str) -> dict[str, Any]:
 
 
 def _credentials(plan: StorePlan, found: dict[str, str]) -> dict[str, str]:
-    if plan.purpose == "events":
+    if plan.purpose in ("events", "faults"):
         found["webhook_secret"] = WEBHOOK_SECRET  # the gateway verifies the sandbox's signature
     return found
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator, Sequence
+from datetime import timedelta
 from typing import Any, cast
 
 import orjson
@@ -33,8 +34,11 @@ from gateway.events.service import EventService
 from gateway.graphiql import asset_routes, graphiql_html, verify_assets
 from gateway.hardening import BodyLimitMiddleware, HardenedGraphQL, Hardening
 from gateway.quotas import BudgetSettings, CallerQuotas
+from gateway.readiness import Probe, unready
+from gateway.sockets import TRY_AGAIN_LATER, SocketSlots
 from gateway.stores import StoreRegistry
 from gateway.writes.queue import WriteQueue, open_store
+from gateway.ws import GatewayLegacyWS, GatewayTransportWS
 from resolvers.context import Limits, RequestContext
 from resolvers.limits import DocumentCaches
 from resolvers.schema import build_schema
@@ -43,10 +47,16 @@ from resolvers.write_operations import IDEMPOTENCY_HEADER
 # a socket before its connection_init: no stores, no scopes (Strawberry runs nothing before).
 NOBODY = Principal(name="unauthenticated", store_ids=frozenset(), scopes=frozenset())
 OPEN_DOOR = AuthGate([], off=True)  # tests of other features, and `[auth] mode = "off"`
+# Strawberry waits a minute; a socket that never authenticates holds a slot of the total
+# cap meanwhile (graphql-ws clients send connection_init at once; its server waits 3 s).
+CONNECTION_INIT_WAIT = timedelta(seconds=10)
 
 
 class GatewayGraphQL(HardenedGraphQL):
     """Strawberry's ASGI view with our context, orjson responses and offline GraphiQL."""
+
+    graphql_transport_ws_handler_class = GatewayTransportWS
+    graphql_ws_handler_class = GatewayLegacyWS
 
     def __init__(
         self,
@@ -59,15 +69,25 @@ class GatewayGraphQL(HardenedGraphQL):
         introspection: bool = True,
         caches: DocumentCaches | None = None,
         documents: PersistedDocuments | None = None,
+        sockets: SocketSlots | None = None,
     ) -> None:
-        schema = build_schema(max_depth=max_depth, introspection=introspection, caches=caches)
-        super().__init__(schema, graphql_ide="graphiql" if graphiql else None)
+        self.caches = caches or DocumentCaches()
+        schema = build_schema(max_depth=max_depth, introspection=introspection, caches=self.caches)
+        super().__init__(
+            schema,
+            graphql_ide="graphiql" if graphiql else None,
+            connection_init_wait_timeout=CONNECTION_INIT_WAIT,
+        )
         self.documents = documents or PersistedDocuments()  # APQ on, in memory
+        self.sockets = sockets or SocketSlots(total=0, per_key=0)
         self.registry = registry
         self.limits = limits
         self.auth = auth
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            await self._socket(scope, receive, send)
+            return
         if scope["type"] == "http" and not self._is_ide_page(scope):
             token = bearer_token(Headers(scope=scope).get("authorization"))
             principal = await self.auth.principal(token)
@@ -77,6 +97,19 @@ class GatewayGraphQL(HardenedGraphQL):
             scope.setdefault("state", {})["principal"] = principal
             current_principal.set(principal)
         await super().__call__(scope, receive, send)
+
+    async def _socket(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """A socket inside the total cap (its slot is freed when it closes)."""
+        if not self.sockets.enter():
+            socket = WebSocket(scope, receive, send)
+            # accepted with the client's subprotocol, else browsers report 1006, not ours.
+            await socket.accept(subprotocol=await self.pick_websocket_subprotocol(socket))
+            await socket.close(TRY_AGAIN_LATER, "Try again later: too many open sockets")
+            return
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            self.sockets.leave(scope)
 
     def _is_ide_page(self, scope: Scope) -> bool:
         # GraphiQL's HTML loads without a credential; the queries it sends carry one.
@@ -99,6 +132,8 @@ class GatewayGraphQL(HardenedGraphQL):
         principal = await self.auth.principal(token)
         if principal is None:
             raise ConnectionRejectionError({"message": "A valid credential is required"})
+        # TooManySockets: the protocol handler closes the socket with 1013 (Try Again Later)
+        self.sockets.claim(context.request.scope, principal.identity)
         context.principal = principal
         current_principal.set(principal)
         watch_revocation(self.auth, principal, context.request)
@@ -156,16 +191,19 @@ def create_app(
     introspection: bool = True,
     hardening: Hardening | None = None,
     documents: PersistedDocuments | None = None,
+    readiness: Sequence[Probe] = (),
 ) -> Starlette:
     """The gateway app for an already-built store registry (closed on shutdown).
 
     `auth` is required: pass `OPEN_DOOR` to serve without credentials, knowingly.
-    `allowed_hosts` None allows the loopback names only.
+    `allowed_hosts` None allows the loopback names only. `/readyz` answers 503 while any
+    of the `readiness` probes (shared storage, Redis) fails.
     """
     verify_assets()  # a tampered or missing GraphiQL file fails start-up, not a browser later
     # without a data dir the queue lives in memory: fine for tests, not durable.
     write_queue = writes or WriteQueue(open_store(None), registry)
     hardening = hardening or Hardening()
+    budgets = budgets or BudgetSettings()
     caches = DocumentCaches(hardening.documents)
     graphql = GatewayGraphQL(
         registry,
@@ -176,12 +214,16 @@ def create_app(
         introspection=introspection,
         caches=caches,
         documents=documents,
+        sockets=SocketSlots(budgets.max_ws_connections, budgets.max_ws_connections_per_key),
     )
 
     async def healthz(_: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
     async def readyz(_: Request) -> Response:
+        problems = await unready(readiness)
+        if problems:  # a load balancer sends this replica nothing until they pass again
+            return JSONResponse({"status": "unavailable", "problems": problems}, 503)
         return JSONResponse({"status": "ready", "stores": len(registry.store_ids)})
 
     @contextlib.asynccontextmanager
@@ -223,5 +265,8 @@ def create_app(
     app.state.events = events  # subscriptions and eventFeedStatus find the service here
     app.state.writes = write_queue  # mutations and writeOperations find the queue here
     app.state.document_caches = caches  # parse/validation cache sizes, for tests and metrics
-    app.state.quotas = CallerQuotas(budgets or BudgetSettings())  # per-caller budgets
+    app.state.quotas = CallerQuotas(budgets)  # per-caller budgets
+    app.state.sockets = graphql.sockets  # open sockets, for tests and metrics
+    # uvicorn's frame limit (gateway.server.running): an oversized frame is never buffered.
+    app.state.max_ws_message_bytes = hardening.max_ws_message_bytes
     return app

@@ -6,23 +6,40 @@ import argparse
 import asyncio
 import logging
 import os
+import signal
 import sys
 from collections.abc import Sequence
+from importlib import metadata
 
 import uvicorn
 from starlette.applications import Starlette
 
-from gateway import cli_documents, cli_keys
+from gateway import cli_documents, cli_keys, cli_migrate
 from gateway.app import create_app
 from gateway.auth.guard import default_allowed_hosts
 from gateway.auth.setup import build_gate
-from gateway.config import GatewayConfig, load_config, store_connections
-from gateway.documents import DocumentStore, PersistedDocuments
+from gateway.config import (
+    GatewayConfig,
+    load_config,
+    redis_url,
+    storage_url,
+    store_connections,
+)
+from gateway.documents import PersistedDocuments
 from gateway.events.service import EventService
 from gateway.hardening import hardening
-from gateway.logs import configure_logging
+from gateway.logs import configure_logging, log_config
+from gateway.pg_documents import open_documents
 from gateway.quotas import BudgetSettings
-from gateway.server import running
+from gateway.readiness import Probe, postgres_probe
+from gateway.server import (
+    CANNOT_LISTEN_EXIT,
+    GRACEFUL_SHUTDOWN_SECONDS,
+    CannotListen,
+    bind_socket,
+    running,
+)
+from gateway.shared.state import RedisShared
 from gateway.stores import CacheTTLs, StoreRegistry
 from gateway.writes.queue import open_queue
 from platforms.errors import ConfigError
@@ -30,6 +47,8 @@ from resolvers.context import Limits
 from resolvers.schema import build_schema
 
 CONFIG_ENV = "CARTGRAPH_CONFIG"  # how `serve --workers N` hands the config path to workers
+PORT_ENV = "CARTGRAPH_PORT"  # `serve --port`'s default: the Docker image's CMD and HEALTHCHECK
+log = logging.getLogger("cartgraph")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -43,17 +62,22 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cli_keys.run(args)
         elif args.command == "documents":
             return cli_documents.run(args)
+        elif args.command == "migrate":
+            return cli_migrate.run(args)
         elif args.command == "demo":
             from gateway.demo import run_demo
 
             asyncio.run(run_demo(args.host, args.port))
         elif args.workers > 1:
-            _serve_workers(args.config, args.host, args.port, args.workers)
+            _serve_workers(args.config, args.host, args.port, args.workers, args.log_level)
         else:
             asyncio.run(_serve(args.config, args.host, args.port))
     except ConfigError as exc:
         print(f"cartgraph: configuration error: {exc}", file=sys.stderr)
         return 2
+    except CannotListen as exc:
+        print(f"cartgraph: {exc}", file=sys.stderr)
+        return CANNOT_LISTEN_EXIT
     except KeyboardInterrupt:
         return 0
     return 0
@@ -66,24 +90,43 @@ def export_schema() -> str:
 
 def app_factory() -> Starlette:
     """The app for one uvicorn worker of `serve --workers N` (config path from the env)."""
-    app, _ = _build_app(load_config(os.environ[CONFIG_ENV]))
+    app, registry = _build_app(load_config(os.environ[CONFIG_ENV]))
+    log.info("worker %d: serving %d stores", os.getpid(), len(registry.store_ids))
     return app
 
 
-def _serve_workers(config_path: str, host: str | None, port: int | None, workers: int) -> None:
+def _serve_workers(
+    config_path: str, host: str | None, port: int | None, workers: int, log_level: str
+) -> None:
     # uvicorn's multi-process mode needs an import string: each worker builds its own app.
     config = load_config(config_path)  # validated here so errors exit 2 at once
     settings = config.gateway
-    build_gate(config.auth, settings.data_dir)  # and so is a door without a lock
+    url = storage_url(config)  # PostgreSQL: migrated here, once, before the workers start
+    build_gate(config.auth, settings.data_dir, source=config.source, storage_url=url)  # no lock
+    store_connections(config)  # and so are the stores' secrets
+    redis_url(config)  # and the Redis URL's reference
+    _warn_if_no_stores(config)
+    host, port = host or settings.host, port or settings.port
+    bind_socket(host, port).close()  # a taken port: our one-line error, not uvicorn's exit
     os.environ[CONFIG_ENV] = os.path.abspath(config_path)
+    log.info(
+        "serving %d stores at http://%s:%d/graphql with %d workers",
+        len(config.stores),
+        host,
+        port,
+        workers,
+    )
     uvicorn.run(
         "gateway.cli:app_factory",
         factory=True,
-        host=host or settings.host,
-        port=port or settings.port,
+        host=host,
+        port=port,
         workers=workers,
         log_level="warning",
+        log_config=log_config(log_level),  # workers never run configure_logging
         ws="websockets-sansio",
+        ws_max_size=settings.max_ws_message_bytes,  # refused from the frame header, not buffered
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
     )
 
 
@@ -91,15 +134,35 @@ async def _serve(config_path: str, host: str | None, port: int | None) -> None:
     config = load_config(config_path)
     settings = config.gateway
     app, registry = _build_app(config)
+    _warn_if_no_stores(config)
+    stopped = _stop_on_signals()  # before uvicorn starts: it restores and re-raises to these
     async with running(app, host or settings.host, port or settings.port) as url:
         logging.getLogger("cartgraph").info(
             "serving %d stores at %s/graphql", len(registry.store_ids), url
         )
-        await asyncio.Event().wait()
+        await stopped.wait()
+
+
+def _stop_on_signals() -> asyncio.Event:
+    """An event set by SIGTERM or SIGINT. uvicorn's own handlers, installed over these while
+    it serves, drain and stop the server and then re-raise the signal, which lands here.
+    Without them the re-raised SIGTERM took its default action, which for PID 1 (a
+    container's process) is none: the listener was closed and the process lived on."""
+    stopped = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stopped.set)
+    return stopped
+
+
+def _warn_if_no_stores(config: GatewayConfig) -> None:
+    if not config.stores:
+        log.warning("%s: no [[stores]]: every query will find no store", config.source)
 
 
 def _build_app(config: GatewayConfig) -> tuple[Starlette, StoreRegistry]:
     settings = config.gateway
+    shared = _shared(config)  # None: this process's own buckets and caches
     registry = StoreRegistry(
         store_connections(config),
         ttls=CacheTTLs(
@@ -107,20 +170,24 @@ def _build_app(config: GatewayConfig) -> tuple[Starlette, StoreRegistry]:
             locations=config.cache.location_ttl_seconds,
             max_entries=config.cache.max_entries,
         ),
+        shared=shared,
     )
     limits = Limits(
         max_page_size=settings.max_page_size,
         default_page_size=settings.default_page_size,
         customer_raw=config.privacy.customer_raw,
     )
+    url = storage_url(config)  # None: SQLite files in data_dir; else PostgreSQL, migrated now
     events = EventService.open(
         registry,
         settings.data_dir,
         poll_intervals={s.id: s.poll_interval_seconds for s in config.stores},
         inventory_poll_intervals={s.id: s.inventory_poll_interval_seconds for s in config.stores},
+        storage_url=url,
+        wakeups=shared.wakeups() if shared is not None else None,
     )
-    writes = open_queue(registry, settings.data_dir)
-    auth = build_gate(config.auth, settings.data_dir)  # ConfigError when there is no lock
+    writes = open_queue(registry, settings.data_dir, url)
+    auth = build_gate(config.auth, settings.data_dir, source=config.source, storage_url=url)
     app = create_app(
         registry,
         limits=limits,
@@ -139,14 +206,29 @@ def _build_app(config: GatewayConfig) -> tuple[Starlette, StoreRegistry]:
         introspection=settings.introspection,
         hardening=hardening(settings),
         documents=PersistedDocuments(
-            DocumentStore.open(settings.data_dir), trusted_only=settings.trusted_documents
+            open_documents(settings.data_dir, url), trusted_only=settings.trusted_documents
         ),
+        readiness=_probes(url, shared),
     )
     return app, registry
 
 
+def _shared(config: GatewayConfig) -> RedisShared | None:
+    url = redis_url(config)
+    if url is None or config.redis is None:
+        return None
+    return RedisShared.connect(url, config.redis.key_prefix)
+
+
+def _probes(storage: str | None, shared: RedisShared | None) -> list[Probe]:
+    """/readyz's checks: what replicas share must answer (SQLite files need no check)."""
+    probes = [postgres_probe(storage)] if storage else []
+    return [*probes, shared.ready] if shared is not None else probes
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cartgraph", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"cartgraph {_version()}")
     parser.add_argument(
         "--log-level", default="info", choices=["debug", "info", "warning", "error"]
     )
@@ -154,7 +236,12 @@ def _parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="serve the gateway for the stores in a config file")
     serve.add_argument("--config", required=True, help="path to cartgraph.toml")
     serve.add_argument("--host", default=None)
-    serve.add_argument("--port", type=int, default=None)
+    serve.add_argument(
+        "--port",
+        type=int,
+        default=os.environ.get(PORT_ENV),
+        help=f"default: ${PORT_ENV}, else the config's",
+    )
     serve.add_argument(
         "--workers", type=int, default=1, help="uvicorn worker processes (default 1)"
     )
@@ -164,7 +251,15 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("export-schema", help="print the GraphQL SDL")
     cli_keys.add_parser(sub)
     cli_documents.add_parser(sub)
+    cli_migrate.add_parser(sub)
     return parser
+
+
+def _version() -> str:
+    try:
+        return metadata.version("cartgraph")
+    except metadata.PackageNotFoundError:  # a source tree that was never installed
+        return "unknown (not installed)"
 
 
 if __name__ == "__main__":

@@ -9,9 +9,10 @@ from pathlib import Path
 
 from graphql import GraphQLError, OperationDefinitionNode, parse
 
-from gateway.config import load_config
-from gateway.documents import DocumentStore
+from gateway.config import load_config, storage_url
+from gateway.documents import DocumentBackend
 from gateway.hardening import Hardening
+from gateway.pg_documents import open_documents
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -30,8 +31,11 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 def run(args: argparse.Namespace) -> int:
     """Run a `documents` sub-command; 0 on success, 1 when a file is refused."""
-    data_dir = args.data_dir or load_config(args.config).gateway.data_dir
-    store = DocumentStore.open(data_dir)
+    data_dir, url = args.data_dir, None
+    if args.config:
+        config = load_config(args.config)
+        data_dir, url = config.gateway.data_dir, storage_url(config)
+    store = open_documents(data_dir, url)
     try:
         if args.documents_command == "list":
             for digest, name in store.entries():
@@ -42,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
         store.close()
 
 
-def _add(store: DocumentStore, files: list[Path]) -> int:
+def _add(store: DocumentBackend, files: list[Path]) -> int:
     failed = 0
     for path in files:
         try:

@@ -6,9 +6,10 @@ import argparse
 import sys
 from datetime import UTC, datetime
 
-from gateway.auth.keys import ApiKey, KeyStore
+from gateway.auth.keys import ApiKey, KeyBackend
+from gateway.auth.pg_keys import open_key_store
 from gateway.auth.principal import parse_scopes
-from gateway.config import load_config
+from gateway.config import load_config, storage_url
 from platforms.errors import ConfigError
 
 
@@ -34,19 +35,21 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 def _where(parser: argparse.ArgumentParser) -> None:
     group = parser.add_mutually_exclusive_group(required=True)
-    group.add_argument("--config", help="cartgraph.toml (its [gateway] data_dir holds the keys)")
+    group.add_argument(
+        "--config", help="cartgraph.toml (its [storage] url or [gateway] data_dir holds the keys)"
+    )
     group.add_argument("--data-dir", help="the gateway's data dir")
 
 
 def run(args: argparse.Namespace) -> int:
     """Run one `keys` sub-command; returns the exit code."""
     store_ids: list[str] | None = None
-    data_dir = args.data_dir
+    data_dir, url = args.data_dir, None
     if args.config:
         config = load_config(args.config)
-        data_dir = config.gateway.data_dir
+        data_dir, url = config.gateway.data_dir, storage_url(config)
         store_ids = [s.id for s in config.stores]
-    store = KeyStore.in_data_dir(data_dir)
+    store = open_key_store(data_dir, url)
     try:
         if args.keys_command == "create":
             return _create(store, args, store_ids)
@@ -63,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
         store.close()
 
 
-def _create(store: KeyStore, args: argparse.Namespace, known: list[str] | None) -> int:
+def _create(store: KeyBackend, args: argparse.Namespace, known: list[str] | None) -> int:
     try:
         scopes = parse_scopes(args.scopes)
     except ValueError as exc:

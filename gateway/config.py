@@ -7,8 +7,9 @@ import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
 from gateway.auth.jwt import JwtConfig
 from gateway.auth.principal import parse_scopes
@@ -17,6 +18,8 @@ from platforms.canonical import Platform
 from platforms.errors import ConfigError
 from platforms.registry import get_spec
 
+_POSTGRES = ("postgresql://", "postgres://")
+_REDIS = ("redis://", "rediss://", "unix://")
 StoreId = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
 
 
@@ -45,6 +48,9 @@ class StoreConfig(_Strict):
     rate_limit: RateLimitConfig | None = None
     timeout_seconds: float = Field(default=30.0, gt=0)
     max_attempts: int = Field(default=5, ge=1, le=20)
+    # how long the store may still apply a write after the gateway gave up on it (None: the
+    # platform's figure); an in-doubt write is re-checked only after it.
+    write_timeout_seconds: float | None = Field(default=None, gt=0)
     # the event feed's safety net: seconds between polls for changed orders (0 = off).
     poll_interval_seconds: float = Field(default=60.0, ge=0)
     # seconds between full stock polls (inventory events without webhooks; 0 = off).
@@ -134,6 +140,52 @@ class LimitsConfig(_Strict):
     requests_per_second: float = Field(default=20.0, ge=0)  # per caller: RATE_LIMITED
     request_burst: int = Field(default=40, ge=1)
     upstream_calls_per_minute: int = Field(default=1200, ge=0)  # per caller, estimated
+    # open WebSockets, counted per process; over either cap a socket is closed with 1013
+    max_ws_connections: int = Field(default=1000, ge=0)  # 0 = no cap
+    max_ws_connections_per_key: int = Field(default=50, ge=0)
+
+
+class StorageConfig(_Strict):
+    """Where durable state lives (`[storage]`): no url keeps SQLite files under data_dir."""
+
+    # postgresql://user@host:5432/db (password from PGPASSWORD or ~/.pgpass), or the whole
+    # URL by reference ('env:NAME' / 'file:/path') when it carries a password.
+    url: str | None = None
+
+    @field_validator("url")
+    @classmethod
+    def _postgres_url(cls, value: str | None) -> str | None:
+        if value is None or value.startswith(("env:", "file:")):
+            return value
+        if not value.startswith(_POSTGRES):
+            raise ValueError("must be a postgresql:// URL or an 'env:'/'file:' reference")
+        if urlsplit(value).password or "password=" in value:
+            raise ValueError(
+                "a password in the URL is a literal secret: give the URL as 'env:NAME' or"
+                " 'file:/path', or the password in PGPASSWORD or ~/.pgpass"
+            )
+        return value
+
+
+class RedisConfig(_Strict):
+    """`[redis]`: what replicas share live (rate buckets, event wake-ups, caches); absent,
+    each process keeps its own, as with one process."""
+
+    # redis://host:6379/0 (rediss:// for TLS), or the whole URL by reference when it
+    # carries a password ('env:NAME' / 'file:/path').
+    url: str
+    key_prefix: str = Field(default="cartgraph", pattern=r"^[A-Za-z0-9_.:-]{1,64}$")
+
+    @field_validator("url")
+    @classmethod
+    def _redis_url(cls, value: str) -> str:
+        if value.startswith(("env:", "file:")):
+            return value
+        if not value.startswith(_REDIS):
+            raise ValueError("must be a redis:// URL or an 'env:'/'file:' reference")
+        if urlsplit(value).password or "password=" in value:
+            raise ValueError("a password in the URL is a literal secret: give it as 'env:NAME'")
+        return value
 
 
 class GatewayConfig(_Strict):
@@ -144,7 +196,15 @@ class GatewayConfig(_Strict):
     cache: CacheConfig = Field(default_factory=CacheConfig)
     privacy: PrivacyConfig = Field(default_factory=PrivacyConfig)
     limits: LimitsConfig = Field(default_factory=LimitsConfig)
+    storage: StorageConfig = Field(default_factory=StorageConfig)
+    redis: RedisConfig | None = None
     stores: list[StoreConfig] = Field(default_factory=list)
+    _source: str = PrivateAttr(default="config")  # the file, named by every later error
+
+    @property
+    def source(self) -> str:
+        """Where this config was read from (its path), for error messages."""
+        return self._source
 
     @field_validator("stores")
     @classmethod
@@ -170,14 +230,22 @@ def load_config(path: str | Path) -> GatewayConfig:
 
 
 def parse_config(data: Mapping[str, Any], *, source: str = "config") -> GatewayConfig:
-    """Validate already-parsed config data."""
+    """Validate already-parsed config data; ConfigError lists every error, one per line."""
     try:
-        return GatewayConfig.model_validate(data)
+        config = GatewayConfig.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = _dotted(first["loc"])
         # pydantic's 'input' may be a credential reference's value: never echo inputs.
-        raise ConfigError(f"{source}: {where}: {first['msg']}") from None
+        problems = [f"{_dotted(e['loc'])}: {e['msg']}" for e in exc.errors()]
+        raise _all_errors(source, problems) from None
+    config._source = source
+    return config
+
+
+def _all_errors(source: str, problems: list[str]) -> ConfigError:
+    if len(problems) == 1:
+        return ConfigError(f"{source}: {problems[0]}")
+    listed = "".join(f"\n  {problem}" for problem in problems)
+    return ConfigError(f"{source}: {len(problems)} errors:{listed}")
 
 
 def _dotted(loc: tuple[int | str, ...]) -> str:
@@ -202,11 +270,45 @@ def resolve_secret(ref: str, *, where: str, environ: Mapping[str, str] | None = 
         raise ConfigError(f"{where}: cannot read secret file {target}") from exc
 
 
+def storage_url(config: GatewayConfig, *, environ: Mapping[str, str] | None = None) -> str | None:
+    """The PostgreSQL URL of `[storage]` (references resolved), None for SQLite."""
+    url = config.storage.url
+    if url is None or url.startswith(_POSTGRES):
+        return url
+    resolved = resolve_secret(url, where="storage.url", environ=environ)
+    if not resolved.startswith(_POSTGRES):
+        raise ConfigError("storage.url: the referenced value is not a postgresql:// URL")
+    return resolved
+
+
+def redis_url(config: GatewayConfig, *, environ: Mapping[str, str] | None = None) -> str | None:
+    """The Redis URL of `[redis]` (a reference resolved), None without Redis."""
+    if config.redis is None:
+        return None
+    url = config.redis.url
+    if url.startswith(("env:", "file:")):
+        url = resolve_secret(url, where="redis.url", environ=environ)
+        if not url.startswith(_REDIS):
+            raise ConfigError("redis.url: the referenced value is not a redis:// URL")
+    return url
+
+
 def store_connections(
     config: GatewayConfig, *, environ: Mapping[str, str] | None = None
 ) -> list[StoreConnection]:
-    """Resolve every store's secrets and platform defaults into connections."""
-    return [_connection(i, store, environ) for i, store in enumerate(config.stores)]
+    """Resolve every store's secrets and platform defaults into connections.
+
+    ConfigError names the config file and lists every store's problem, not only the first."""
+    connections: list[StoreConnection] = []
+    problems: list[str] = []
+    for index, store in enumerate(config.stores):
+        try:
+            connections.append(_connection(index, store, environ))
+        except ConfigError as exc:
+            problems.extend(str(exc).splitlines())
+    if problems:
+        raise _all_errors(config.source, problems)
+    return connections
 
 
 def _connection(
@@ -214,15 +316,21 @@ def _connection(
 ) -> StoreConnection:
     spec = get_spec(store.platform)
     where = f"stores[{index}]"
-    missing = [k for k in spec.required_credentials if k not in store.credentials]
-    if missing:
-        raise ConfigError(
-            f"{where}.credentials: missing {', '.join(missing)} for {spec.display_name}"
-        )
-    credentials = {
-        key: resolve_secret(ref, where=f"{where}.credentials.{key}", environ=environ)
-        for key, ref in store.credentials.items()
-    }
+    problems = [
+        f"{where}.credentials: missing {key} for {spec.display_name}"
+        for key in spec.required_credentials
+        if key not in store.credentials
+    ]
+    credentials: dict[str, str] = {}
+    for key, ref in store.credentials.items():
+        try:
+            credentials[key] = resolve_secret(
+                ref, where=f"{where}.credentials.{key}", environ=environ
+            )
+        except ConfigError as exc:
+            problems.append(str(exc))
+    if problems:
+        raise ConfigError("\n".join(problems))
     limit = store.rate_limit
     return StoreConnection(
         store_id=store.id,
@@ -240,4 +348,5 @@ def _connection(
         ),
         timeout_seconds=store.timeout_seconds,
         max_attempts=store.max_attempts,
+        write_timeout_seconds=store.write_timeout_seconds,
     )

@@ -48,6 +48,11 @@ async def run_guarded(
         return work.result()
     if gone in done:  # nobody will read this answer
         return _failure("The client closed the request", "CLIENT_CLOSED_REQUEST")
+    return timed_out(timeout)
+
+
+def timed_out(timeout: float) -> ExecutionResult:
+    """The answer of an execution stopped at its deadline (HTTP and WebSocket alike)."""
     return _failure(
         f"The request ran longer than {timeout:g} s and was stopped; ask for less",
         "TIMEOUT",

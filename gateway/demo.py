@@ -69,7 +69,7 @@ async def run_demo(host: str, port: int) -> None:
                 print(f"GraphiQL (sends the key): {url}/graphql#key={key}")
                 print(f'Other clients: -H "Authorization: Bearer {key}"')
                 print(f"\nTry:\n{EXAMPLE_QUERY}\n")
-                print(f"{banner(connections, url)}\n\nCtrl+C stops the demo.", flush=True)
+                print(f"{banner(connections)}\n\nCtrl+C stops the demo.", flush=True)
                 await _wait_for_signal()
 
 

@@ -7,7 +7,7 @@ import sqlite3
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from resolvers.hardened_schema import query_hash
 from resolvers.limits import BoundedCache
@@ -25,6 +25,18 @@ class DocumentRefused(Exception):
     def __init__(self, message: str, code: str, status: int = 400) -> None:
         super().__init__(message)
         self.message, self.code, self.status = message, code, status
+
+
+class DocumentBackend(Protocol):
+    """Where registered documents live: `DocumentStore` (SQLite) or `PgDocumentStore`."""
+
+    def add(self, body: str, name: str | None = None) -> str: ...
+
+    def get(self, digest: str) -> str | None: ...
+
+    def entries(self) -> list[tuple[str, str | None]]: ...
+
+    def close(self) -> None: ...
 
 
 class DocumentStore:
@@ -83,7 +95,7 @@ class PersistedDocuments:
 
     def __init__(
         self,
-        store: DocumentStore | None = None,
+        store: DocumentBackend | None = None,
         *,
         trusted_only: bool = False,
         apq_max_document_bytes: int = 64 * KIB,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from typing import Any
 
 # Context fields the transport, workers and GraphQL layer attach with `extra=`; never
 # credentials, never the operation text (its sha256 `query_hash` instead).
@@ -20,6 +21,7 @@ CONTEXT_FIELDS = (
     "operation_name",
     "query_hash",
 )
+LINE_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 MAX_FIELD_CHARS = 1_000  # one request once wrote a 10-million-character line
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
@@ -50,10 +52,24 @@ class ContextFormatter(logging.Formatter):
         return f"{line} {' '.join(pairs)}" if pairs else line
 
 
+def log_config(level: str = "info") -> dict[str, Any]:
+    """One stream handler on the root logger with the context formatter, as a dictConfig:
+    what uvicorn's worker processes apply (`serve --workers N`), since they never run ours."""
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,  # uvicorn's and ours propagate to the root handler
+        "formatters": {"context": {"()": "gateway.logs.ContextFormatter", "fmt": LINE_FORMAT}},
+        "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "context"}},
+        "root": {"handlers": ["stderr"], "level": level.upper()},
+    }
+
+
 def configure_logging(level: str = "info") -> None:
-    """Root logging for the CLI: one stream handler with the context formatter."""
+    """Root logging for the CLI: one stream handler with the context formatter.
+
+    Not dictConfig: that closes every existing handler (pytest's, in tests calling main)."""
     handler = logging.StreamHandler()
-    handler.setFormatter(ContextFormatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    handler.setFormatter(ContextFormatter(LINE_FORMAT))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())

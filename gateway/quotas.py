@@ -19,6 +19,8 @@ class BudgetSettings:
     requests_per_second: float = 20.0
     request_burst: int = 40
     upstream_calls_per_minute: int = 1200
+    max_ws_connections: int = 1000  # open sockets of this process (0 = no cap)
+    max_ws_connections_per_key: int = 50  # per credential, of this process (0 = no cap)
 
 
 class TokenBucket:

@@ -4,21 +4,30 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
-from typing import Generic, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 from cachetools import TTLCache
+from pydantic import TypeAdapter
 
-from platforms.adapter import PlatformClient, StoreConnection
+from platforms.adapter import PlatformClient, RateLimitSettings, StoreConnection
 from platforms.canonical import Location, Product, Store
+from platforms.client_kit import StoreClient
 from platforms.errors import StoreNotFoundError
 from platforms.mapping_kit import Found, errors_of
+from platforms.ratelimit import RateBucket
 from platforms.registry import get_spec
 
 V = TypeVar("V")
+PRODUCT = TypeAdapter(Product)
+LOCATIONS = TypeAdapter(list[Location])
 
 
 class KeyedTTLCache(Generic[V]):
-    """A TTL cache with one in-flight upstream request per key (TTL 0 = pass-through)."""
+    """A TTL cache with one in-flight upstream request per key (TTL 0 = pass-through).
+
+    Entries live in this process's memory; `gateway.shared.cache.RedisTTLCache` keeps them
+    in Redis instead (shared by replicas) by overriding `peek`, `_save`, `put`, `invalidate`.
+    """
 
     def __init__(self, ttl: float, maxsize: int) -> None:
         self.ttl = ttl
@@ -30,10 +39,10 @@ class KeyedTTLCache(Generic[V]):
     ) -> Found[V]:
         """Values for `keys` (missing ones absent, unmappable ones in `errors`); fetches what
         is neither cached nor in flight."""
-        if self._cache is None:
+        if self.ttl <= 0:
             fetched = await fetch(list(keys))
             return Found(fetched, errors_of(fetched))
-        found: Found[V] = Found({k: self._cache[k] for k in keys if k in self._cache})
+        found: Found[V] = Found(await self.peek(keys))
         waiting = {k: self._inflight[k] for k in keys if k not in found and k in self._inflight}
         todo = [k for k in dict.fromkeys(keys) if k not in found and k not in waiting]
         if todo:
@@ -63,20 +72,22 @@ class KeyedTTLCache(Generic[V]):
         finally:
             for key in todo:
                 self._inflight.pop(key, None)
-        assert self._cache is not None
         found.errors.update(errors_of(fetched))  # never cached: the next read asks again
+        values = {k: v for k in todo if (v := fetched.get(k)) is not None}
+        found.update(values)
         for key, future in futures.items():
-            value = fetched.get(key)
-            if value is not None:
-                self._cache[key] = value
-                found[key] = value
-            future.set_result(value)
+            future.set_result(values.get(key))
+        await self._save(values)
 
-    def peek(self, keys: Iterable[str]) -> dict[str, V]:
+    async def peek(self, keys: Iterable[str]) -> dict[str, V]:
         """The fresh cached values among `keys`, with no fetch (empty when the cache is off)."""
         if self._cache is None:
             return {}
         return {k: self._cache[k] for k in keys if k in self._cache}
+
+    async def _save(self, values: Mapping[str, V]) -> None:
+        """Cache freshly fetched values."""
+        self.put(values)
 
     def put(self, values: Mapping[str, V]) -> None:
         """Cache values fetched some other way (e.g. products that came with variants)."""
@@ -93,16 +104,45 @@ class KeyedTTLCache(Generic[V]):
             self._cache.pop(key, None)
 
 
+class SharedState(Protocol):
+    """What replicas share (`gateway.shared`, on Redis): each store's one rate bucket and
+    its read caches. Without it, each process has its own, as with one process."""
+
+    def bucket(self, store_id: str, settings: RateLimitSettings) -> RateBucket:
+        """The store's bucket, shared by every replica."""
+        ...
+
+    def cache(
+        self, store_id: str, name: str, ttl: float, adapter: TypeAdapter[V]
+    ) -> KeyedTTLCache[V]:
+        """A TTL cache of the store whose entries every replica reads and invalidates."""
+        ...
+
+    async def aclose(self) -> None:
+        """Stop what runs in the background and close the connection."""
+        ...
+
+
 class StoreHandle:
     """One configured store: its connection, its client and its caches."""
 
     def __init__(
-        self, connection: StoreConnection, client: PlatformClient, *, ttls: CacheTTLs
+        self,
+        connection: StoreConnection,
+        client: PlatformClient,
+        *,
+        ttls: CacheTTLs,
+        shared: SharedState | None = None,
     ) -> None:
         self.connection = connection
         self.client = client
+        store_id = connection.store_id
         self.products: KeyedTTLCache[Product] = KeyedTTLCache(ttls.products, ttls.max_entries)
         self.locations: KeyedTTLCache[list[Location]] = KeyedTTLCache(ttls.locations, 4)
+        if shared is not None and ttls.products > 0:
+            self.products = shared.cache(store_id, "products", ttls.products, PRODUCT)
+        if shared is not None and ttls.locations > 0:
+            self.locations = shared.cache(store_id, "locations", ttls.locations, LOCATIONS)
 
     @property
     def store(self) -> Store:
@@ -138,12 +178,21 @@ class CacheTTLs:
 class StoreRegistry:
     """All configured stores by id. Clients are built here and nowhere else."""
 
-    def __init__(self, connections: Iterable[StoreConnection], *, ttls: CacheTTLs | None = None):
+    def __init__(
+        self,
+        connections: Iterable[StoreConnection],
+        *,
+        ttls: CacheTTLs | None = None,
+        shared: SharedState | None = None,
+    ):
         ttls = ttls or CacheTTLs()
+        self.shared = shared
         self._handles: dict[str, StoreHandle] = {}
         for conn in connections:
             client = get_spec(conn.platform).create_client(conn, None)
-            self._handles[conn.store_id] = StoreHandle(conn, client, ttls=ttls)
+            if shared is not None:
+                _share_bucket(client, shared, conn.store_id)
+            self._handles[conn.store_id] = StoreHandle(conn, client, ttls=ttls, shared=shared)
 
     @property
     def store_ids(self) -> list[str]:
@@ -162,5 +211,13 @@ class StoreRegistry:
         return list(self._handles.values())
 
     async def aclose(self) -> None:
-        """Close every client's connections."""
+        """Close every client's connections (and the shared state's)."""
         await asyncio.gather(*(h.client.aclose() for h in self._handles.values()))
+        if self.shared is not None:
+            await self.shared.aclose()
+
+
+def _share_bucket(client: PlatformClient, shared: SharedState, store_id: str) -> None:
+    """Pace the client (reads and writes: one transport) by the store's shared bucket."""
+    if isinstance(client, StoreClient) and client.transport.bucket is not None:
+        client.transport.bucket = shared.bucket(store_id, client.transport.bucket.settings)

@@ -55,6 +55,9 @@ class StoreConnection:
     rate_limit: RateLimitSettings | None = None
     timeout_seconds: float = 30.0
     max_attempts: int = 5
+    # how long the platform may still apply a write after we gave up on it (None: the
+    # platform's default, `RestWriter.platform_write_timeout`); see README "Writes".
+    write_timeout_seconds: float | None = None
 
 
 @dataclass(frozen=True)

@@ -93,6 +93,14 @@ class UpstreamConnectionError(RetryableError):
     code = "UPSTREAM_CONNECTION"
 
 
+class RequestReplayedError(RetryableError):
+    """The platform refused a request as a replay of one it already received (an OAuth 1.0a
+    nonce used twice). That first copy may have been applied: a write is in doubt, so it is
+    reconciled; a fresh signature makes the next attempt acceptable."""
+
+    code = "UPSTREAM_REPLAY_REFUSED"
+
+
 # --- Re-auth: nothing changes until someone fixes the credentials. --------------------
 
 

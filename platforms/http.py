@@ -23,7 +23,7 @@ from platforms.errors import (
     UpstreamTimeoutError,
     error_for_status,
 )
-from platforms.ratelimit import LeakyBucket
+from platforms.ratelimit import RateBucket
 
 log = logging.getLogger("cartgraph.http")
 
@@ -97,7 +97,7 @@ class ErrorClassifier(Protocol):
 class UsageObserver(Protocol):
     """Reads platform rate-limit headers after each response."""
 
-    def observe(self, response: Response, bucket: LeakyBucket) -> None:
+    def observe(self, response: Response, bucket: RateBucket) -> None:
         """Correct the bucket from the platform's own numbers."""
         ...
 
@@ -172,7 +172,7 @@ class HttpTransport:
         *,
         authenticator: Authenticator,
         classifier: ErrorClassifier,
-        bucket: LeakyBucket | None = None,
+        bucket: RateBucket | None = None,
         usage_observer: UsageObserver | None = None,
         retry: RetryPolicy | None = None,
         session: aiohttp.ClientSession | None = None,
@@ -203,7 +203,8 @@ class HttpTransport:
             await self._session.close()
 
     async def request(self, request: Request, ctx: CallContext) -> Response:
-        """Send with retries; raise the classified error when attempts run out."""
+        """Send with retries, each attempt signed afresh; raise the classified error when
+        attempts run out."""
         attempt = 0
         while True:
             attempt += 1
@@ -213,8 +214,6 @@ class HttpTransport:
                 if attempt >= self.retry.max_attempts:
                     raise
                 delay = self.retry.delay(attempt, error)
-                if isinstance(error, RateLimitedError) and self.bucket is not None:
-                    self.bucket.penalise(delay)
                 log.warning(
                     "retrying %s after %s",
                     ctx.operation,
@@ -241,6 +240,7 @@ class HttpTransport:
                 params=signed.params or None,
                 headers=signed.headers or None,
                 data=orjson.dumps(signed.json) if signed.json is not None else None,
+                middlewares=(_no_silent_resend,),
             ) as raw:
                 body = await raw.read()
                 response = Response(raw.status, raw.headers, body, signed.url)
@@ -261,8 +261,32 @@ class HttpTransport:
         )
         error = self.classifier.classify(response, ctx)
         if error is not None:
+            if isinstance(error, RateLimitedError) and self.bucket is not None:
+                # any 429 (read or write, any attempt, the last too) pauses the whole store:
+                # every caller's next request waits in the bucket until Retry-After has passed.
+                self.bucket.penalise(self.retry.delay(attempt, error))
             raise error
         return response
+
+
+class ConnectionDroppedError(aiohttp.ClientConnectionError):
+    """The connection closed before an answer (raised instead of aiohttp's silent re-send)."""
+
+
+async def _no_silent_resend(
+    request: aiohttp.ClientRequest, handler: aiohttp.ClientHandlerType
+) -> aiohttp.ClientResponse:
+    """aiohttp re-sends a GET/PUT/DELETE once, byte for byte, when the connection closes before
+    an answer. Byte for byte means the same OAuth nonce (WooCommerce refuses it as a replay)
+    and, for a write, a second send the write queue never hears of. Our retry loop signs each
+    attempt afresh and the queue reconciles writes, so a drop surfaces here as an error that
+    aiohttp does not retry."""
+    try:
+        return await handler(request)
+    except aiohttp.ClientConnectorError:
+        raise  # never connected: nothing was sent, and aiohttp does not retry it either
+    except (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError) as exc:
+        raise ConnectionDroppedError(type(exc).__name__) from exc
 
 
 def _log_extra(ctx: CallContext, attempt: int, **more: Any) -> dict[str, Any]:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from aiolimiter import AsyncLimiter
 
@@ -35,6 +37,90 @@ current_scope: contextvars.ContextVar[CallScope | None] = contextvars.ContextVar
 )
 
 
+class RateBucket(Protocol):
+    """What the transport needs of a store's rate bucket: this process's `LeakyBucket`, or
+    one shared by every replica (the gateway's Redis bucket)."""
+
+    settings: RateLimitSettings
+
+    async def acquire(self, amount: float = 1) -> None:
+        """Wait until `amount` of capacity is ours (in the calling request's fair turn)."""
+        ...
+
+    def observe(self, used: float, size: float | None = None) -> None:
+        """Adopt the platform's reported usage when it is higher than ours."""
+        ...
+
+    def penalise(self, retry_after: float) -> None:
+        """After a 429: no call of the store starts for `retry_after` seconds."""
+        ...
+
+
+def check_scope() -> None:
+    """Refuse to queue a call for a request that was abandoned."""
+    scope = current_scope.get()
+    if scope is not None and scope.cancelled:
+        raise asyncio.CancelledError("request abandoned")
+
+
+class Turns:
+    """Waiting calls queued per caller identity, served round-robin: dict order is the turn,
+    and a caller whose call was served goes to the back with its next one."""
+
+    def __init__(self) -> None:
+        self._queues: dict[str, list[tuple[float, asyncio.Future[None]]]] = {}
+
+    def __bool__(self) -> bool:
+        return bool(self._queues)
+
+    async def wait(
+        self, amount: float, kick: Callable[[], None], give_back: Callable[[float], None]
+    ) -> None:
+        """Queue a call of `amount` in its caller's turn; `kick` makes the owner grant.
+        Cancelled after being granted, the capacity goes back through `give_back`."""
+        scope = current_scope.get()
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        identity = scope.identity if scope is not None else ANONYMOUS
+        self._queues.setdefault(identity, []).append((amount, waiter))
+        if scope is not None:
+            scope._waiting.add(waiter)
+        try:
+            kick()
+            await waiter
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled():
+                give_back(amount)  # granted, never used
+            kick()
+            raise
+        finally:
+            if scope is not None:
+                scope._waiting.discard(waiter)
+
+    def head(self) -> tuple[float, asyncio.Future[None]] | None:
+        """The call whose turn it is (cancelled ones are dropped on the way), or None."""
+        while self._queues:
+            identity, queue = next(iter(self._queues.items()))
+            if not queue[0][1].done():
+                return queue[0]
+            self._pop(identity)
+        return None
+
+    def grant(self) -> None:
+        """Wake the head call; its caller's next call waits behind every other caller."""
+        identity, queue = next(iter(self._queues.items()))
+        queue[0][1].set_result(None)
+        self._pop(identity)
+        self._queues.pop(identity, None)
+        if queue:
+            self._queues[identity] = queue
+
+    def _pop(self, identity: str) -> None:
+        queue = self._queues[identity]
+        queue.pop(0)
+        if not queue:
+            del self._queues[identity]
+
+
 class LeakyBucket(AsyncLimiter):
     """A leaky bucket shared fairly between callers, plus resync from platform headers.
 
@@ -48,49 +134,30 @@ class LeakyBucket(AsyncLimiter):
     """
 
     def __init__(self, settings: RateLimitSettings) -> None:
-        capacity = _usable(settings.capacity)
+        capacity = usable(settings.capacity)
         super().__init__(max_rate=capacity, time_period=capacity / settings.leak_per_second)
         self.settings = settings
-        # identity -> its waiting calls, in arrival order; dict order is the round-robin turn.
-        self._queues: dict[str, list[tuple[float, asyncio.Future[None]]]] = {}
+        self._turns = Turns()
         self._timer: asyncio.TimerHandle | None = None
 
     async def acquire(self, amount: float = 1) -> None:
         """Wait for `amount` of capacity, in this caller's round-robin turn."""
-        scope = current_scope.get()
-        if scope is not None and scope.cancelled:
-            raise asyncio.CancelledError("request abandoned")
-        if not self._queues and self.has_capacity(amount):
+        check_scope()
+        if not self._turns and self.has_capacity(amount):
             self._level += amount
             return
-        waiter: asyncio.Future[None] = self._loop.create_future()
-        identity = scope.identity if scope is not None else ANONYMOUS
-        self._queues.setdefault(identity, []).append((amount, waiter))
-        if scope is not None:
-            scope._waiting.add(waiter)
-        try:
-            self._grant()
-            await waiter
-        except asyncio.CancelledError:
-            if waiter.done() and not waiter.cancelled():
-                self._level = max(0.0, self._level - amount)  # granted, never used: give back
-            self._grant()
-            raise
-        finally:
-            if scope is not None:
-                scope._waiting.discard(waiter)
+        await self._turns.wait(amount, self._grant, self._give_back)
+
+    def _give_back(self, amount: float) -> None:
+        self._level = max(0.0, self._level - amount)
 
     def _grant(self) -> None:
         """Hand capacity to the queues' heads in turn; sleep until the next slot leaks free."""
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
-        while self._queues:
-            identity, queue = next(iter(self._queues.items()))
-            amount, waiter = queue[0]
-            if waiter.done():  # cancelled while waiting
-                self._pop(identity)
-                continue
+        while (head := self._turns.head()) is not None:
+            amount = head[0]
             if not self.has_capacity(amount):
                 needed = amount - self.max_rate + self._level
                 self._timer = self._loop.call_at(
@@ -98,17 +165,7 @@ class LeakyBucket(AsyncLimiter):
                 )
                 return
             self._level += amount
-            waiter.set_result(None)
-            self._pop(identity)
-            self._queues.pop(identity, None)
-            if queue:  # its next call waits for its next turn, behind every other caller
-                self._queues[identity] = queue
-
-    def _pop(self, identity: str) -> None:
-        queue = self._queues[identity]
-        queue.pop(0)
-        if not queue:
-            del self._queues[identity]
+            self._turns.grant()
 
     @property
     def level(self) -> float:
@@ -119,10 +176,10 @@ class LeakyBucket(AsyncLimiter):
     def observe(self, used: float, size: float | None = None) -> None:
         """Adopt the platform's reported usage (and bucket size, if it changed)."""
         self._leak()
-        if size and _usable(size) != self.max_rate:
+        if size and usable(size) != self.max_rate:
             # plan change (e.g. Plus stores have 400): keep the leak rate proportional.
             rate = self._rate_per_sec
-            self.max_rate = _usable(size)
+            self.max_rate = usable(size)
             self.time_period = self.max_rate / rate
         self._level = max(float(self._level), float(used))
         self._grant()  # waiters' wake-up time moves with the level
@@ -141,6 +198,6 @@ class LeakyBucket(AsyncLimiter):
 HEADROOM = 1.0
 
 
-def _usable(capacity: float) -> float:
+def usable(capacity: float) -> float:
     """The burst we allow ourselves out of the platform's `capacity`."""
     return max(1.0, capacity - HEADROOM) if capacity > 1 else capacity

@@ -14,6 +14,7 @@ from typing import Any, Protocol
 from aiohttp import web
 
 from platforms.adapter import StoreConnection
+from platforms.sandbox_chaos import Chaos, add_chaos_routes
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 ErrorBody = Callable[[int, str], Any]
@@ -96,12 +97,13 @@ class CallCounter:
 
 @dataclass
 class Faults:
-    """Scripted misbehaviour, consumed one request at a time."""
+    """Scripted misbehaviour, consumed one request at a time, then seeded chaos (if on)."""
 
     statuses: list[int] = field(default_factory=list)
     drops: int = 0
     delay_seconds: float = 0.0
     retry_after: float = 0.2
+    chaos: Chaos = field(default_factory=Chaos)  # untouched by clear(): its own routes
 
     def fail_next(self, *statuses: int) -> None:
         """Answer the next requests with these statuses, in order."""
@@ -171,7 +173,10 @@ def counting_middleware(counter: CallCounter) -> Callable[..., Awaitable[web.Str
 def fault_middleware(
     faults: Faults, error_body: ErrorBody
 ) -> Callable[..., Awaitable[web.StreamResponse]]:
-    """Apply scripted faults before the real handler runs."""
+    """Apply scripted faults before the real handler runs, then chaos around it."""
+
+    def respond(status: int) -> web.StreamResponse:
+        return web.json_response(error_body(status, _REASONS.get(status, "Error")), status=status)
 
     @web.middleware
     async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -187,10 +192,10 @@ def fault_middleware(
         if faults.statuses:
             status = faults.statuses.pop(0)
             headers = {"Retry-After": f"{faults.retry_after:g}"} if status == 429 else {}
-            return web.json_response(
-                error_body(status, _REASONS.get(status, "Error")), status=status, headers=headers
-            )
-        return await handler(request)
+            response = respond(status)
+            response.headers.update(headers)
+            return response
+        return await faults.chaos.handle(request, handler, respond)
 
     return middleware
 
@@ -229,6 +234,7 @@ def add_control_routes(app: web.Application, calls: CallCounter, faults: Faults)
     app.router.add_get(f"{CONTROL_PREFIX}/calls", get_calls)
     app.router.add_post(f"{CONTROL_PREFIX}/calls/reset", reset_calls)
     app.router.add_post(f"{CONTROL_PREFIX}/faults", set_faults)
+    add_chaos_routes(app, faults.chaos, CONTROL_PREFIX)
 
 
 @contextlib.asynccontextmanager

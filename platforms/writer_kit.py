@@ -9,7 +9,7 @@ from platforms.adapter import StoreConnection
 from platforms.canonical import Platform
 from platforms.errors import UnsupportedOnPlatformError
 from platforms.http import CallContext, HttpTransport, Request, Response
-from platforms.writes import WRITE_KINDS, AdjustInventory, OutcomeUnknownError
+from platforms.writes import WRITE_KINDS, AdjustInventory, OutcomeUnknownError, SettleWindow
 
 
 class OnStore(Protocol):
@@ -33,11 +33,24 @@ class RestWriter(Generic[C]):
     platform: ClassVar[Platform]
     supported: frozenset[str] = WRITE_KINDS
     unsupported: ClassVar[Mapping[str, str]] = {}
+    # how long the platform may still apply a write after the gateway gave up on it (its own
+    # request timeout, a bound where it documents none); a store overrides it with
+    # `write_timeout_seconds`. Each platform states its figure and why.
+    platform_write_timeout: ClassVar[float] = 60.0
 
     def __init__(self, client: C, transport: HttpTransport, api_root: str) -> None:
         self.client = client
         self._transport = transport
         self._root = api_root.rstrip("/")
+
+    @property
+    def settle(self) -> SettleWindow:
+        """The store's settle window: its timeout, then its (or the platform's) write timeout."""
+        conn = self.client.connection
+        late = conn.write_timeout_seconds
+        return SettleWindow(
+            conn.timeout_seconds, self.platform_write_timeout if late is None else late
+        )
 
     def ctx(self, operation: str, external_id: str | None = None) -> CallContext:
         """Call context naming this store."""

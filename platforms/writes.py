@@ -203,6 +203,28 @@ def command_from_payload(kind: str, payload: Mapping[str, Any]) -> WriteCommand:
 
 
 @dataclass(frozen=True)
+class SettleWindow:
+    """How long a write the gateway gave up on may still be applied by the platform.
+
+    `answer_seconds` is how long the gateway waits for an answer (the connection's timeout);
+    `platform_seconds` how long the platform may go on with a request after that (its own
+    write timeout). An in-doubt write is re-checked only once the window has passed: a
+    re-check any sooner may see "not applied", re-send, and then meet the late apply.
+    """
+
+    answer_seconds: float
+    platform_seconds: float
+
+    def after_failure(self, failed_at: float) -> float:
+        """When a write that timed out or lost its connection at `failed_at` has settled."""
+        return failed_at + self.platform_seconds
+
+    def after_send(self, sent_at: float) -> float:
+        """When a write sent at `sent_at` has settled whatever became of it (a killed worker)."""
+        return sent_at + self.answer_seconds + self.platform_seconds
+
+
+@dataclass(frozen=True)
 class WriteOutcome:
     """What the platform did: the resulting object's fields as JSON, and its request id."""
 
@@ -220,6 +242,11 @@ class PlatformWriter(Protocol):
     """
 
     supported: frozenset[str]
+
+    @property
+    def settle(self) -> SettleWindow:
+        """How long this store may still apply a write after the gateway gave up on it."""
+        ...
 
     async def prepare(self, command: WriteCommand, *, operation_key: str) -> Checkpoint:
         """Read the state needed to tell later whether the write was applied."""

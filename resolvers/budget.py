@@ -13,11 +13,13 @@ from graphql import (
     get_operation_ast,
 )
 from strawberry.extensions import SchemaExtension
+from strawberry.types.graphql import OperationType
 
 from gateway.quotas import BudgetSettings, CallerQuotas
 from resolvers.context import RequestContext
 from resolvers.cost import Estimate, ListTooLong, estimate_operation
 
+SUBSCRIPTION = OperationType.SUBSCRIPTION
 DEFAULT_QUOTAS = CallerQuotas(BudgetSettings(requests_per_second=0, upstream_calls_per_minute=0))
 
 
@@ -28,6 +30,8 @@ class CostGuard(SchemaExtension):
     def on_execute(self) -> Iterator[None]:
         refused = self.execution_context.result is not None  # e.g. by ScopeCheck
         error = None if refused else self._refusal()
+        if error is not None and self.execution_context.operation_type is SUBSCRIPTION:
+            raise error  # the subscribe path ignores a preset result (see ScopeCheck)
         if error is not None:  # a result set before execution means "do not execute"
             self.execution_context.result = ExecutionResult(data=None, errors=[error])
         yield

@@ -134,10 +134,12 @@ class GatewaySchema(strawberry.federation.Schema):
     def entities_resolver(
         self, info: strawberry.Info, representations: list[FederationAny]
     ) -> list[FederationAny]:
-        """An unknown or missing `__typename` fails only its own entry, as BAD_USER_INPUT."""
+        """An unknown or missing `__typename` or a missing `id` (the key of every entity)
+        fails only its own entry, as BAD_USER_INPUT."""
         entity_types = self._entity_type_names()
-        valid = [_typename(r) in entity_types for r in representations]
-        expected = f"__typename must be one of {', '.join(sorted(entity_types))}"
+        # without an `id`, resolve_reference raised TypeError: INTERNAL (found by fuzzing)
+        valid = [_typename(r) in entity_types and _has_id(r) for r in representations]
+        expected = f"needs an `id` and a __typename of {', '.join(sorted(entity_types))}"
         resolved = iter(
             super().entities_resolver(
                 info, [r for r, ok in zip(representations, valid, strict=True) if ok]
@@ -157,6 +159,10 @@ class GatewaySchema(strawberry.federation.Schema):
             for name, type_ in self.schema_converter.type_map.items()
             if hasattr(getattr(type_.definition, "origin", None), "resolve_reference")
         }
+
+
+def _has_id(representation: Any) -> bool:
+    return isinstance(representation, dict) and "id" in representation
 
 
 def _typename(representation: Any) -> str | None:

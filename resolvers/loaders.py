@@ -147,7 +147,7 @@ class VariantByIdLoader(_PerStoreLoader[Variant]):
     ) -> Mapping[str, Variant]:
         # keys are VariantLoadKeys (every caller builds one)
         hints = {k.external_id: k.product_external_id for k in keys if k.product_external_id}
-        cached = handle.products.peek(set(hints.values()))
+        cached = await handle.products.peek(set(hints.values()))
         found = _cached_variants(ids, hints, cached)
         rest = [i for i in ids if i not in found]
         complete = any(k.complete_parent for k in keys if k.external_id not in found)

@@ -67,16 +67,25 @@ def decode_cursor(cursor: str, fingerprint: str, store_ids: list[str]) -> dict[s
     """Positions from a cursor; InvalidInputError when it is foreign or made for other filters."""
     try:
         data = orjson.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        positions = {
-            s: StorePosition(page=v[0], offset=int(v[1]), done=bool(v[2]))
-            for s, v in data["p"].items()
-        }
+        positions = {s: _position(v) for s, v in data["p"].items()}
         same_query = data["f"] == fingerprint
-    except (binascii.Error, orjson.JSONDecodeError, KeyError, TypeError, ValueError, IndexError):
+    # AttributeError: "p" is not an object (a forged cursor; found by fuzzing)
+    except (binascii.Error, orjson.JSONDecodeError, KeyError, TypeError, ValueError, AttributeError):
         raise InvalidInputError("Malformed cursor in `after`") from None
     if not same_query or set(positions) != set(store_ids):
         raise InvalidInputError("Cursor in `after` was made for other stores or filters")
     return positions
+
+
+def _position(value: object) -> StorePosition:
+    """One store's [page, offset, done], exactly as encode_cursor wrote it: a cursor is
+    client input, and a page token of another type would reach the platform client."""
+    match value:
+        case [str() | None as page, int() as offset, bool() as done] if (
+            not isinstance(offset, bool) and offset >= 0
+        ):
+            return StorePosition(page=page, offset=offset, done=done)
+    raise ValueError("not a store position")
 
 
 def fingerprint(*parts: object) -> str:

@@ -20,7 +20,7 @@ from resolvers.authz import ScopeCheck
 from resolvers.budget import CostGuard
 from resolvers.common import Node
 from resolvers.customers import Customer, CustomerQueries, customer_by_id
-from resolvers.hardened_schema import GatewaySchema
+from resolvers.hardened_schema import GatewaySchema, error_code
 from resolvers.inventory import InventoryQueries
 from resolvers.limits import DocumentCaches, extension_factories
 from resolvers.mutations import Mutation
@@ -74,6 +74,11 @@ class ErrorShaping(SchemaExtension):
 def _shape(error: GraphQLError) -> GraphQLError:
     original = error.original_error
     if original is None:  # syntax/validation errors: already safe and useful
+        return error
+    if isinstance(original, GraphQLError):
+        # graphql-core's own client message ("Variable '$t' has invalid value: …"), which
+        # the INTERNAL mask below used to hide (found by fuzzing with variables)
+        error.extensions = {**(error.extensions or {}), "code": error_code(error)}
         return error
     if isinstance(original, CartgraphError):
         error.extensions = original.extensions()

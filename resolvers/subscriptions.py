@@ -48,7 +48,7 @@ def decode_cursor(cursor: str) -> int:
         text = base64.urlsafe_b64decode(cursor.encode()).decode()
         if text.startswith(_CURSOR_PREFIX):
             value = int(text[len(_CURSOR_PREFIX) :])
-            if value >= 0:
+            if 0 <= value < 2**63:  # the log's sequence is an SQLite INTEGER (64-bit)
                 return value
     except (binascii.Error, UnicodeDecodeError, ValueError):
         pass

@@ -21,6 +21,7 @@ from resolvers.connections import PageInfo
 if TYPE_CHECKING:
     from gateway.writes.queue import WriteQueue
 
+MAX_AMOUNT = Decimal(10) ** 15  # money arguments: far above any real price or refund
 WAIT_SECONDS = 10.0  # `wait: true` answers within this, else returns WriteQueued
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 S = TypeVar("S")
@@ -179,9 +180,12 @@ async def run_write(
 
 
 def money_input(value: Decimal, name: str) -> str:
-    """A money argument as the platforms take it (2 decimals); BAD_USER_INPUT if negative."""
+    """A money argument as the platforms take it (2 decimals); BAD_USER_INPUT if negative
+    or not below MAX_AMOUNT."""
     if not value.is_finite() or value < 0:
         raise InvalidInputError(f"`{name}` must be a non-negative amount")
+    if value >= MAX_AMOUNT:  # "1E+400" would go out as 401 digits: no platform takes that
+        raise InvalidInputError(f"`{name}` must be below {MAX_AMOUNT:,}")
     return f"{value:.2f}"
 
 
@@ -242,7 +246,8 @@ def _cursor(seq: int) -> str:
 def _seq(cursor: str) -> int:
     try:
         kind, _, seq = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
-        if kind == "wop" and seq.isdigit():
+        # ASCII digits below 2**63: the queue's seq is an SQLite INTEGER (found by fuzzing)
+        if kind == "wop" and seq.isascii() and seq.isdigit() and int(seq) < 2**63:
             return int(seq)
     except (binascii.Error, UnicodeDecodeError, ValueError):
         pass

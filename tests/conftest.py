@@ -18,6 +18,7 @@ from platforms.sandbox_kit import serve
 from platforms.shopify.sandbox import ShopifySandbox
 from resolvers.context import Limits
 from tests.helpers.auth import AUTH_HEADERS, admin_gate
+from tests.helpers.postgres import backend, pg_database, pg_url  # noqa: F401 - fixtures
 
 
 class Gateway:

@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from gateway.auth.principal import Principal, Scope
 
@@ -70,6 +71,25 @@ def key_id_of(token: str) -> str | None:
     return key_id
 
 
+class KeyBackend(Protocol):
+    """Where keys live: `KeyStore` (SQLite in the data dir) or `PgKeyStore` (PostgreSQL,
+    so every replica sees a key created or revoked on any of them)."""
+
+    def create(
+        self, name: str, stores: Iterable[str] | None, scopes: Iterable[Scope]
+    ) -> tuple[ApiKey, str]: ...
+
+    def revoke(self, key_id: str) -> bool: ...
+
+    def list(self) -> list[ApiKey]: ...
+
+    def lookup(self, key_id: str) -> tuple[ApiKey, str] | None: ...
+
+    def count_live(self) -> int: ...
+
+    def close(self) -> None: ...
+
+
 class KeyStore:
     """API keys in SQLite under the data dir (`:memory:` when there is none)."""
 
@@ -100,7 +120,7 @@ class KeyStore:
             self._db.execute(
                 "INSERT INTO api_keys (id, name, hash, stores, scopes, created_at)"
                 " VALUES (?, ?, ?, ?, ?, ?)",
-                (key_id, name, digest, _join(store_set), _join(key.scopes), key.created_at),
+                (key_id, name, digest, join_ids(store_set), join_ids(key.scopes), key.created_at),
             )
         return key, full
 
@@ -120,7 +140,7 @@ class KeyStore:
                 "SELECT id, name, hash, stores, scopes, created_at, revoked_at"
                 " FROM api_keys ORDER BY created_at, id"
             ).fetchall()
-        return [_key(row)[0] for row in rows]
+        return [key_from_row(row)[0] for row in rows]
 
     def lookup(self, key_id: str) -> tuple[ApiKey, str] | None:
         """(key, stored hash) of a live key, or None."""
@@ -130,7 +150,7 @@ class KeyStore:
                 " FROM api_keys WHERE id = ? AND revoked_at IS NULL",
                 (key_id,),
             ).fetchone()
-        return None if row is None else _key(row)
+        return None if row is None else key_from_row(row)
 
     def count_live(self) -> int:
         """How many keys are not revoked (serve refuses to start with none)."""
@@ -145,11 +165,13 @@ class KeyStore:
         self._db.close()
 
 
-def _join(values: Iterable[str] | None) -> str | None:
+def join_ids(values: Iterable[str] | None) -> str | None:
+    """Ids as stored: comma-separated and sorted; None stays None (every store)."""
     return None if values is None else ",".join(sorted(values))
 
 
-def _key(row: Sequence[object]) -> tuple[ApiKey, str]:
+def key_from_row(row: Sequence[object]) -> tuple[ApiKey, str]:
+    """(key, stored hash) from a row of (id, name, hash, stores, scopes, created, revoked)."""
     key_id, name, digest, stores, scopes, created, revoked = row
     store_set = None if stores is None else frozenset(s for s in str(stores).split(",") if s)
     scope_set = frozenset(Scope(s) for s in str(scopes).split(",") if s)
@@ -178,7 +200,7 @@ class StaticKey:
 class KeyAuthenticator:
     """Checks `cg_…` bearer tokens against the key store and the config's static keys."""
 
-    def __init__(self, store: KeyStore, static: Sequence[StaticKey] = ()) -> None:
+    def __init__(self, store: KeyBackend, static: Sequence[StaticKey] = ()) -> None:
         self.store = store
         self.static = {k.id: k for k in static}
         self._cache: dict[str, tuple[float, ApiKey | None, str]] = {}

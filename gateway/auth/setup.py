@@ -8,7 +8,8 @@ from pathlib import Path
 
 from gateway.auth.authenticator import Authenticator, AuthGate
 from gateway.auth.jwt import JwtAuthenticator
-from gateway.auth.keys import KeyAuthenticator, KeyStore, StaticKey, hash_secret, key_id_of
+from gateway.auth.keys import KeyAuthenticator, StaticKey, hash_secret, key_id_of
+from gateway.auth.pg_keys import open_key_store
 from gateway.auth.principal import parse_scopes
 from gateway.config import AuthConfig, resolve_secret
 from platforms.errors import ConfigError
@@ -22,6 +23,7 @@ def build_gate(
     *,
     environ: Mapping[str, str] | None = None,
     source: str = "config",
+    storage_url: str | None = None,
 ) -> AuthGate:
     """The gateway's AuthGate; ConfigError when auth is on but nothing could authenticate."""
     if config.mode == "off":
@@ -30,7 +32,7 @@ def build_gate(
             " can read every store and write to it"
         )
         return AuthGate([], off=True)
-    store = KeyStore.in_data_dir(data_dir)
+    store = open_key_store(data_dir, storage_url)  # PostgreSQL when [storage] url is set
     static = [_static_key(i, source, environ, config) for i in range(len(config.keys))]
     authenticators: list[Authenticator] = [KeyAuthenticator(store, static)]
     if config.jwt is not None:

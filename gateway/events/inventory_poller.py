@@ -31,12 +31,12 @@ class InventoryPoller(PollLoop):
     """
 
     what = "inventory poll"
+    stream = STREAM
 
     def __init__(
         self, handle: StoreHandle, event_log: EventLog, sink: EventSink, *, interval: float
     ) -> None:
-        super().__init__(handle, interval)
-        self.log = event_log
+        super().__init__(handle, interval, event_log)
         self.sink = sink
 
     async def poll(self) -> int:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -62,7 +62,16 @@ class EventLog(Protocol):
       is what lets every process tail the log for live fan-out.
     - `remember` records versions without events (a poller's baseline).
     - `known_objects` says which of some object ids have a recorded version.
+    - `watch` registers a wake-up for appends made by other processes (PostgreSQL NOTIFY);
+      tails also re-read the log every `tail_seconds` in case a wake-up was missed.
+    - `poll_lease` says whether this process is the one that polls (store, stream) now.
     """
+
+    tail_seconds: float
+
+    def watch(self, wake: Callable[[], None]) -> None: ...
+
+    async def poll_lease(self, store_id: str, stream: str) -> bool: ...
 
     async def store_receipt(
         self, store_id: str, delivery_id: str, topic: str, headers: Mapping[str, str], body: bytes

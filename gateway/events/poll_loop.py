@@ -8,6 +8,7 @@ import logging
 from datetime import datetime
 from typing import ClassVar
 
+from gateway.events.log import EventLog
 from gateway.stores import StoreHandle
 from platforms.errors import CartgraphError
 
@@ -21,9 +22,11 @@ class PollLoop:
     recorded in `last_error` and tried again next interval: a safety net never stops."""
 
     what: ClassVar[str] = "poll"  # names the loop's task and its log lines
+    stream: ClassVar[str] = "poll"  # its checkpoint stream; names its lease across replicas
 
-    def __init__(self, handle: StoreHandle, interval: float) -> None:
+    def __init__(self, handle: StoreHandle, interval: float, event_log: EventLog) -> None:
         self.handle = handle
+        self.log = event_log
         self.interval = interval
         self.last_poll_at: datetime | None = None
         self.last_error: str | None = None
@@ -51,11 +54,18 @@ class PollLoop:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
 
+    async def leased(self) -> bool:
+        """Whether this process is the one that polls the store's stream across replicas.
+        The lease dies with its holder; the next replica to ask (within one interval)
+        takes it over. Polls run only under it, `poll()` itself (ops, tests) does not ask."""
+        return await self.log.poll_lease(self.store_id, self.stream)
+
     async def first_poll(self) -> None:
         """The first poll, run before the gateway reports started (errors only logged)."""
         try:
             async with asyncio.timeout(FIRST_POLL_TIMEOUT):
-                await self.poll()
+                if await self.leased():
+                    await self.poll()
         except TimeoutError:
             self._failed(f"first {self.what} timed out")
         except CartgraphError as exc:
@@ -65,7 +75,8 @@ class PollLoop:
         while True:
             await asyncio.sleep(self.interval)
             try:
-                await self.poll()
+                if await self.leased():
+                    await self.poll()
             except CartgraphError as exc:
                 self._failed(str(exc) or type(exc).__name__)
             except Exception:  # a bug: keep the net up, keep the traceback for whoever fixes it

@@ -33,6 +33,8 @@ class OrderPoller(PollLoop):
     committed late with an older timestamp is still found; dedupe drops what was seen.
     """
 
+    stream = STREAM
+
     def __init__(
         self,
         handle: StoreHandle,
@@ -43,8 +45,7 @@ class OrderPoller(PollLoop):
         overlap: timedelta = DEFAULT_OVERLAP,
         page_size: int = 100,
     ) -> None:
-        super().__init__(handle, interval)
-        self.log = event_log
+        super().__init__(handle, interval, event_log)
         self.sink = sink
         self.overlap = overlap
         self.page_size = min(page_size, handle.client.max_page_size)

@@ -13,11 +13,12 @@ from starlette.routing import Route
 from gateway.events.bus import DEFAULT_BUFFER, EventBus, EventViews
 from gateway.events.inventory_poller import InventoryPoller
 from gateway.events.log import EventFilter, EventLog
+from gateway.events.pg_log import PgEventLog
 from gateway.events.poll_loop import PollLoop
 from gateway.events.poller import DEFAULT_OVERLAP, OrderPoller
 from gateway.events.processor import ReceiptProcessor
 from gateway.events.receiver import webhook_routes
-from gateway.events.sink import EventSink
+from gateway.events.sink import EventSink, Wakeups
 from gateway.events.sqlite_log import SqliteEventLog
 from gateway.stores import StoreHandle, StoreRegistry
 from platforms.errors import StoreNotFoundError
@@ -59,12 +60,13 @@ class EventService:
         inventory_poll_intervals: Mapping[str, float] | None = None,
         buffer: int = DEFAULT_BUFFER,
         overlap: timedelta = DEFAULT_OVERLAP,
+        wakeups: Wakeups | None = None,
     ) -> None:
         self.registry = registry
         self.log = event_log
         self.bus = EventBus(buffer)
         self.views = EventViews()  # one view of an event for all its subscribers
-        self.sink = EventSink(event_log, self.bus)
+        self.sink = EventSink(event_log, self.bus, wakeups)
         self.processor = ReceiptProcessor(event_log, self.sink, self._handle)
         self.pollers = {
             store_id: OrderPoller(
@@ -91,15 +93,22 @@ class EventService:
         inventory_poll_intervals: Mapping[str, float] | None = None,
         buffer: int = DEFAULT_BUFFER,
         overlap: timedelta = DEFAULT_OVERLAP,
+        storage_url: str | None = None,
+        wakeups: Wakeups | None = None,
     ) -> EventService:
-        """A service over the SQLite log in `data_dir/events.sqlite3`."""
+        """A service over the PostgreSQL log at `storage_url` (shared by replicas), else the
+        SQLite log in `data_dir/events.sqlite3`."""
+        event_log: EventLog = (
+            PgEventLog(storage_url) if storage_url else SqliteEventLog(Path(data_dir) / LOG_FILE)
+        )
         return cls(
             registry,
-            SqliteEventLog(Path(data_dir) / LOG_FILE),
+            event_log,
             poll_intervals=poll_intervals,
             inventory_poll_intervals=inventory_poll_intervals,
             buffer=buffer,
             overlap=overlap,
+            wakeups=wakeups,
         )
 
     def _handle(self, store_id: str) -> StoreHandle | None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Protocol
 
 from gateway.events.bus import EventBus
 from gateway.events.log import Checkpoint, EventFilter, EventLog
@@ -14,9 +15,22 @@ from platforms.events import Candidate, StoredEvent
 log = logging.getLogger("cartgraph.events")
 
 TAIL_PAGE = 500
-# how often the log is re-read for events appended by another process (a second worker);
-# this process's own appends wake the tailer at once.
-TAIL_INTERVAL = 0.5
+
+
+class Wakeups(Protocol):
+    """Cross-replica wake-ups besides the log's own (Redis pub/sub: `gateway.shared.wake`)."""
+
+    async def announce(self, sequence: int) -> None:
+        """Tell every replica the log grew (failures are logged, never raised)."""
+        ...
+
+    def watch(self, wake: Callable[[], None]) -> None:
+        """Call `wake` whenever any replica announces."""
+        ...
+
+    async def aclose(self) -> None:
+        """Stop watching."""
+        ...
 
 
 class EventSink:
@@ -27,9 +41,10 @@ class EventSink:
     order, which is what lets a subscriber drop `sequence <= last seen` as repeats.
     """
 
-    def __init__(self, event_log: EventLog, bus: EventBus) -> None:
+    def __init__(self, event_log: EventLog, bus: EventBus, wakeups: Wakeups | None = None) -> None:
         self.log = event_log
         self.bus = bus
+        self.wakeups = wakeups
         self.position = 0
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -37,10 +52,16 @@ class EventSink:
     async def start(self) -> None:
         """Publish from the current end of the log onwards."""
         self.position = await self.log.last_sequence()
+        # own appends wake the tail at once; other processes' via the log (or its re-read).
+        self.log.watch(self._wake.set)
+        if self.wakeups is not None:
+            self.wakeups.watch(self._wake.set)
         self._task = asyncio.create_task(self._tail(), name="cartgraph-log-tail")
 
     async def stop(self) -> None:
         """Stop publishing."""
+        if self.wakeups is not None:
+            await self.wakeups.aclose()
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -58,6 +79,8 @@ class EventSink:
         events = await self.log.append(ordered, receipt_id=receipt_id, checkpoint=checkpoint)
         if events:
             self._wake.set()
+            if self.wakeups is not None:
+                await self.wakeups.announce(events[-1].sequence)
         return events
 
     async def publish_pending(self) -> None:
@@ -72,7 +95,7 @@ class EventSink:
     async def _tail(self) -> None:
         while True:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), TAIL_INTERVAL)
+                await asyncio.wait_for(self._wake.wait(), self.log.tail_seconds)
             self._wake.clear()
             try:
                 await self.publish_pending()

@@ -119,8 +119,18 @@ class SqliteEventLog:
         self._db: sqlite3.Connection | None = None
         self._executor.submit(self._open).result()
 
+    # no cross-process wake-up on SQLite: a second worker's appends are found by re-reading.
+    tail_seconds = 0.5
+
     def __repr__(self) -> str:
         return f"SqliteEventLog({str(self.path)!r})"
+
+    def watch(self, wake: Callable[[], None]) -> None:
+        """Nothing to watch: this process's own appends wake its tail directly."""
+
+    async def poll_lease(self, store_id: str, stream: str) -> bool:
+        """Always: on SQLite every process of the data dir polls (dedupe drops repeats)."""
+        return True
 
     def _open(self) -> None:
         db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)

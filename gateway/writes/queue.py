@@ -14,6 +14,7 @@ from pathlib import Path
 
 from gateway.stores import StoreRegistry
 from gateway.writes.model import Job, JobStatus, NewJob
+from gateway.writes.postgres import PgWriteStore
 from gateway.writes.runner import JobRunner
 from gateway.writes.sqlite import SqliteWriteStore
 from gateway.writes.store import WriteStore
@@ -36,16 +37,21 @@ MAX_KEY_LENGTH = 255
 POLL_SECONDS = 0.25  # also picks up jobs another process enqueued into the same store
 
 
-def open_store(data_dir: str | Path | None) -> WriteStore:
-    """SQLite under `data_dir` (durable), or in memory when there is no data dir (tests)."""
+def open_store(data_dir: str | Path | None, url: str | None = None) -> WriteStore:
+    """PostgreSQL at `url` (shared by replicas), else SQLite under `data_dir` (durable), or
+    in memory when there is no data dir (tests)."""
+    if url:
+        return PgWriteStore(url)
     if data_dir is None:
         return SqliteWriteStore(":memory:")
     return SqliteWriteStore(Path(data_dir) / DB_FILE)
 
 
-def open_queue(registry: StoreRegistry, data_dir: str | Path) -> WriteQueue:
-    """The durable queue of a data directory, its worker elected by a lock file."""
-    return WriteQueue(open_store(data_dir), registry, lock_path=Path(data_dir) / LOCK_FILE)
+def open_queue(registry: StoreRegistry, data_dir: str | Path, url: str | None = None) -> WriteQueue:
+    """The durable queue: on SQLite its worker is elected by a lock file in the data dir; on
+    PostgreSQL every replica runs one (claims use SKIP LOCKED, see PgWriteStore)."""
+    lock = None if url else Path(data_dir) / LOCK_FILE
+    return WriteQueue(open_store(data_dir, url), registry, lock_path=lock)
 
 
 class WriteQueue:
@@ -71,6 +77,7 @@ class WriteQueue:
         self.concurrency = concurrency
         self._writers: dict[str, PlatformWriter | None] = {}
         self._changed = asyncio.Event()
+        store.watch(self._changed.set)  # another replica enqueued or finished a job
         self._runner = JobRunner(
             store,
             self.writer,
@@ -277,7 +284,8 @@ class WriteQueue:
             due = await self.store.next_due()
             now = self.clock()
             # a due job that was not claimed waits behind its resource: a finish wakes us.
-            pause = POLL_SECONDS if due is None or due <= now else min(due - now, POLL_SECONDS)
+            poll = self.store.poll_seconds
+            pause = poll if due is None or due <= now else min(due - now, poll)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._changed.wait(), pause)
 

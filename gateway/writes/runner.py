@@ -9,9 +9,16 @@ from typing import Any
 
 from gateway.writes.model import Job, JobStatus
 from gateway.writes.store import WriteStore
-from platforms.errors import CartgraphError, RateLimitedError, RetryableError
+from platforms.errors import (
+    CartgraphError,
+    RateLimitedError,
+    RequestReplayedError,
+    RetryableError,
+    UpstreamConnectionError,
+    UpstreamTimeoutError,
+)
 from platforms.http import RetryPolicy
-from platforms.writes import PlatformWriter, WriteOutcome
+from platforms.writes import PlatformWriter, SettleWindow, WriteOutcome
 
 log = logging.getLogger("cartgraph.writes")
 
@@ -19,7 +26,16 @@ MAX_MESSAGE = 500
 
 
 class JobRunner:
-    """Drives a claimed (RUNNING) job through one attempt and stores where it ended."""
+    """Drives a claimed (RUNNING) job through one attempt and stores where it ended.
+
+    A write whose request may still be running at the store (timed out, connection dropped,
+    a proxy's 502/504, a replayed nonce, or a worker killed after sending) is re-checked only
+    once the store's `SettleWindow` has passed: a sooner re-check can see "not applied" and
+    re-send, and the late apply then doubles it, or overwrites the resource's next write,
+    which waits in line meanwhile. None of the three REST APIs has a compare-and-swap write
+    to re-send with (Shopify's is `inventorySetQuantities` `changeFromQuantity`, GraphQL
+    only), so waiting out the window before re-checking is the defence.
+    """
 
     def __init__(
         self,
@@ -45,6 +61,7 @@ class JobRunner:
     async def run(self, job: Job) -> None:
         """One attempt; every exit path records the job's new state."""
         doubt, sending = job.in_doubt, False
+        window: SettleWindow | None = None
         try:
             writer = self.writer_for(job.store_id)
             command = job.command
@@ -63,15 +80,20 @@ class JobRunner:
             if checkpoint is None:
                 checkpoint = await writer.prepare(command, operation_key=key)
                 await self._save(job, checkpoint=checkpoint)
-            # durable before the request leaves: a kill from here on is reconciled on restart.
+            # durable before the request leaves: a kill from here on is reconciled on restart,
+            # once the store can no longer apply it (recovery keeps this `next_attempt_at`).
             doubt = sending = True
-            await self._save(job, in_doubt=True)
+            window = writer.settle
+            await self._save(job, in_doubt=True, next_attempt_at=window.after_send(self.clock()))
             outcome = await writer.execute(command, operation_key=key, checkpoint=checkpoint)
             await self._succeed(job, outcome)
         except CartgraphError as error:
             if sending and _not_applied(error):
                 doubt = False
-            await self._fail(job, error, doubt)
+            settled = None
+            if sending and doubt and window is not None and _may_land_late(error):
+                settled = window.after_failure(self.clock())
+            await self._fail(job, error, doubt, settled_at=settled)
         except Exception as error:  # a bug must not leave the job RUNNING forever
             log.exception("write job %s failed unexpectedly", job.id)
             internal = CartgraphError(f"Internal error ({type(error).__name__})")
@@ -97,7 +119,13 @@ class JobRunner:
         log.info("write %s %s succeeded", job.id, job.kind, extra={"store_id": job.store_id})
 
     async def _fail(
-        self, job: Job, error: CartgraphError, doubt: bool, *, retry: bool = True
+        self,
+        job: Job,
+        error: CartgraphError,
+        doubt: bool,
+        *,
+        retry: bool = True,
+        settled_at: float | None = None,
     ) -> None:
         transient = retry and isinstance(error, RetryableError)
         fields: dict[str, Any] = {
@@ -106,11 +134,14 @@ class JobRunner:
             "last_error_message": str(error)[:MAX_MESSAGE],
             "platform_request_id": error.request_id or job.platform_request_id,
         }
+        now = self.clock()
         if transient and job.attempts < self.retry.max_attempts:
-            delay = self.retry.delay(job.attempts, error)
-            fields.update(status=JobStatus.RETRYING, next_attempt_at=self.clock() + delay)
+            due = now + self.retry.delay(job.attempts, error)
+            fields.update(status=JobStatus.RETRYING, next_attempt_at=max(due, settled_at or now))
         else:
-            fields.update(status=JobStatus.QUARANTINED)
+            # quarantined in doubt, the store may still apply it until `settled_at`: the
+            # resource's next write waits until then (see the store's claim).
+            fields.update(status=JobStatus.QUARANTINED, next_attempt_at=settled_at or now)
         await self._save(job, **fields)
         log.warning(
             "write %s %s: %s -> %s",
@@ -131,10 +162,21 @@ class JobRunner:
 def _not_applied(error: CartgraphError) -> bool:
     """True when the platform answered and refused, so the write surely did not happen.
 
-    429 and 4xx are refusals; 5xx, timeouts and dropped connections may follow an applied
-    write, so those keep the job in doubt. A response with no status (our mapping failed on a
-    2xx) may also follow an applied write.
+    429 and 4xx are refusals, except a replayed nonce's 401 (the store received the first
+    copy); 5xx, timeouts and dropped connections may follow an applied write, so those keep
+    the job in doubt. A response with no status (our mapping failed on a 2xx) may also
+    follow an applied write.
     """
     if isinstance(error, RateLimitedError):
         return True
+    if isinstance(error, RequestReplayedError):
+        return False
     return error.status is not None and 400 <= error.status < 500
+
+
+def _may_land_late(error: CartgraphError) -> bool:
+    """True when the store may still be working on the request: we gave up on it, the
+    connection dropped, a proxy answered for it (502/504), or the store saw it twice (the
+    first copy may still run). A 500/503 is the store's own answer: that request is over."""
+    late = (UpstreamTimeoutError, UpstreamConnectionError, RequestReplayedError)
+    return isinstance(error, late) or error.status in (502, 504)

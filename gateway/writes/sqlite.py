@@ -57,15 +57,17 @@ _UPDATABLE = {
 }
 _WAITING = (JobStatus.QUEUED.value, JobStatus.RETRYING.value)
 
-# first in line: no earlier job of the same (store, resource) is still waiting or running.
+# first in line: no earlier job of the same (store, resource) is still waiting or running,
+# or quarantined in doubt while the store may still apply it (until its next_attempt_at).
 _CLAIMABLE = """
 SELECT j.* FROM write_jobs j
-WHERE j.status IN ('QUEUED', 'RETRYING') AND j.next_attempt_at <= ?
+WHERE j.status IN ('QUEUED', 'RETRYING') AND j.next_attempt_at <= :now
   AND NOT EXISTS (
     SELECT 1 FROM write_jobs e
     WHERE e.store_id = j.store_id AND e.resource_key = j.resource_key AND e.seq < j.seq
-      AND e.status IN ('QUEUED', 'RETRYING', 'RUNNING'))
-ORDER BY j.seq LIMIT ?
+      AND (e.status IN ('QUEUED', 'RETRYING', 'RUNNING')
+        OR (e.status = 'QUARANTINED' AND e.in_doubt = 1 AND e.next_attempt_at > :now)))
+ORDER BY j.seq LIMIT :limit
 """
 
 
@@ -107,8 +109,14 @@ class SqliteWriteStore:
         _migrate(self._db)
         self._lock = threading.Lock()
 
+    # no cross-process wake-up on SQLite: jobs other processes enqueue are found by re-reading.
+    poll_seconds = 0.25
+
     def __repr__(self) -> str:
         return f"SqliteWriteStore({self.path!r})"
+
+    def watch(self, wake: Callable[[], None]) -> None:
+        """Nothing to watch: the table is re-read every `poll_seconds`."""
 
     async def _run(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         def locked() -> T:
@@ -192,7 +200,7 @@ class SqliteWriteStore:
         def run(db: sqlite3.Connection) -> list[Job]:
             db.execute("BEGIN IMMEDIATE")
             try:
-                rows = db.execute(_CLAIMABLE, (now, limit)).fetchall()
+                rows = db.execute(_CLAIMABLE, {"now": now, "limit": limit}).fetchall()
                 ids = [r["id"] for r in rows]
                 db.executemany(
                     "UPDATE write_jobs SET status = 'RUNNING', attempts = attempts + 1,"
@@ -241,10 +249,13 @@ class SqliteWriteStore:
 
     async def recover(self, now: float) -> int:
         def run(db: sqlite3.Connection) -> int:
+            # a job in doubt keeps a later next_attempt_at: when the store can no longer
+            # apply what the dead worker sent (set before sending).
             cursor = db.execute(
-                "UPDATE write_jobs SET status = 'RETRYING', next_attempt_at = ?, updated_at = ?"
-                " WHERE status = 'RUNNING'",
-                (now, now),
+                "UPDATE write_jobs SET status = 'RETRYING', next_attempt_at = CASE"
+                " WHEN in_doubt = 1 THEN MAX(next_attempt_at, :now) ELSE :now END,"
+                " updated_at = :now WHERE status = 'RUNNING'",
+                {"now": now},
             )
             return cursor.rowcount
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 from gateway.writes.model import Job, JobStatus, NewJob
@@ -13,7 +13,15 @@ class WriteStore(Protocol):
 
     The queue is the only caller, and it needs nothing beyond these methods: a backend that
     implements them (with the same atomicity) can replace SQLite without touching callers.
+    `watch` registers a wake-up for changes made by other processes (PostgreSQL NOTIFY); the
+    worker also re-reads the table every `poll_seconds` in case one was missed.
     """
+
+    poll_seconds: float
+
+    def watch(self, wake: Callable[[], None]) -> None:
+        """Call `wake` when another process enqueues or finishes a job (if it can tell)."""
+        ...
 
     async def insert_or_get(self, new: NewJob, now: float) -> tuple[Job, bool]:
         """Insert unless (store_id, idempotency_key) exists; returns (job, created)."""
@@ -47,7 +55,10 @@ class WriteStore(Protocol):
         ...
 
     async def claim(self, now: float, limit: int) -> list[Job]:
-        """Due jobs that are first in line for their (store, resource); marks them RUNNING."""
+        """Due jobs that are first in line for their (store, resource); marks them RUNNING.
+
+        An earlier job of the resource that is quarantined in doubt holds the line until its
+        next_attempt_at (its settle deadline): its late apply must not overwrite a later job."""
         ...
 
     async def next_due(self) -> float | None:
@@ -59,7 +70,9 @@ class WriteStore(Protocol):
         ...
 
     async def recover(self, now: float) -> int:
-        """After a crash: RUNNING jobs (their worker is gone) become RETRYING, due now."""
+        """After a crash: RUNNING jobs (their worker is gone) become RETRYING, due now, or,
+        when in doubt, at their stored next_attempt_at if later (the store may still apply
+        what the dead worker sent until then)."""
         ...
 
     async def close(self) -> None:

@@ -37,6 +37,9 @@ class MagentoWriter(RestWriter[MagentoClient]):
     """`PlatformWriter` for one Magento store, on its client's transport."""
 
     platform = Platform.MAGENTO
+    # Magento's nginx.conf.sample gives PHP 600 s (fastcgi_read_timeout 600s), and PHP runs
+    # on after the client has gone.
+    platform_write_timeout = 600.0
 
     def __init__(self, client: MagentoClient) -> None:
         super().__init__(client, client.transport, client._base)

@@ -6,7 +6,7 @@ from typing import Any
 
 from platforms.errors import CartgraphError
 from platforms.http import Response, StatusClassifier, short_text
-from platforms.ratelimit import LeakyBucket
+from platforms.ratelimit import RateBucket
 
 CALL_LIMIT_HEADER = "X-Shopify-Shop-Api-Call-Limit"
 
@@ -64,7 +64,7 @@ class ShopifyCallLimitObserver:
     Other apps and replicas share the store's bucket, so Shopify's count is the truth.
     """
 
-    def observe(self, response: Response, bucket: LeakyBucket) -> None:
+    def observe(self, response: Response, bucket: RateBucket) -> None:
         """Adopt the reported usage (and size, when the plan's bucket differs)."""
         parsed = parse_call_limit(response.headers.get(CALL_LIMIT_HEADER))
         if parsed is None:

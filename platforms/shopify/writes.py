@@ -28,6 +28,8 @@ class ShopifyWriter(RestWriter[ShopifyClient]):
     """`PlatformWriter` for one Shopify store, on its client's transport and rate bucket."""
 
     platform = Platform.SHOPIFY
+    # Shopify documents no server-side limit for a REST request: a bound, not its figure.
+    platform_write_timeout = 60.0
 
     def __init__(self, client: ShopifyClient) -> None:
         super().__init__(client, client.transport, client._base)

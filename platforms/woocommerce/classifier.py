@@ -6,9 +6,13 @@ from typing import Any
 
 import orjson
 
-from platforms.http import Response, StatusClassifier
+from platforms.errors import CartgraphError, RequestReplayedError
+from platforms.http import CallContext, Response, StatusClassifier
 
 _MAX_TEXT = 200
+# class-wc-rest-authentication.php's message for an OAuth 1.0a nonce it has seen before; its
+# code is the generic woocommerce_rest_authentication_error, so the message is what tells.
+NONCE_REUSED = "nonce has already been used"
 
 
 def error_text(body: bytes) -> str | None:
@@ -39,3 +43,14 @@ class WooCommerceClassifier(StatusClassifier):
     def detail(self, response: Response) -> str:
         """`code: message` of the WP error body."""
         return error_text(response.body) or ""
+
+    def classify(self, response: Response, ctx: CallContext) -> CartgraphError | None:
+        """As by status, except a reused nonce: the credentials are fine and the first copy of
+        the request reached the store (it may have been applied), so it is no auth failure
+        but a retryable refusal, and a write that meets it is in doubt."""
+        error = super().classify(response, ctx)
+        if error is not None and response.status == 401 and NONCE_REUSED in self.detail(response):
+            return RequestReplayedError(
+                error.message, status=401, request_id=error.request_id, **ctx.where()
+            )
+        return error

@@ -40,6 +40,9 @@ class WooCommerceWriter(RestWriter[WooCommerceClient]):
         "(tracking lives in plugins such as Shipment Tracking)",
     }
     supported = WRITE_KINDS - unsupported.keys()
+    # PHP runs on after the client has gone (PHP-FPM's request_terminate_timeout is off by
+    # default); hosts commonly cap max_execution_time at 30-120 s.
+    platform_write_timeout = 120.0
 
     def __init__(self, client: WooCommerceClient) -> None:
         super().__init__(client, client.transport, client._api)

@@ -77,3 +77,33 @@ def test_file_errors(tmp_path: Path):
     broken.write_text("[gateway\nport = 1")
     with pytest.raises(ConfigError, match="not valid TOML"):
         load_config(broken)
+
+
+def test_every_validation_error_is_listed_not_only_the_first():
+    bad = {"gateway": {"port": -1}, "stores": [{**GOOD["stores"][0], "url": "x", "surprise": 1}]}
+    with pytest.raises(ConfigError) as err:
+        parse_config(bad, source="cartgraph.toml")
+    assert str(err.value).splitlines() == [
+        "cartgraph.toml: 3 errors:",
+        "  gateway.port: Input should be greater than or equal to 0",
+        "  stores[0].url: String should match pattern '^https?://'",
+        "  stores[0].surprise: Extra inputs are not permitted",
+    ]
+
+
+def test_secret_errors_name_the_file_and_every_store_problem(tmp_path: Path):
+    path = tmp_path / "cartgraph.toml"
+    path.write_text(
+        '[[stores]]\nid = "a"\nplatform = "shopify"\nurl = "https://a.example"\n'
+        'credentials = { access_token = "env:UNSET_TOKEN" }\n'
+        '[[stores]]\nid = "b"\nplatform = "woocommerce"\nurl = "https://b.example"\n'
+        f'credentials = {{ consumer_key = "file:{tmp_path / "missing"}" }}\n'
+    )
+    with pytest.raises(ConfigError) as err:
+        store_connections(load_config(path), environ={})
+    assert str(err.value).splitlines() == [
+        f"{path}: 3 errors:",
+        "  stores[0].credentials.access_token: environment variable UNSET_TOKEN is not set",
+        "  stores[1].credentials: missing consumer_secret for WooCommerce",
+        f"  stores[1].credentials.consumer_key: cannot read secret file {tmp_path / 'missing'}",
+    ]

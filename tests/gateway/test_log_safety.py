@@ -15,6 +15,8 @@ FAILING = [
     f'{{ customers(filter: {{email: "{EMAIL}"}} {{ edges }}',  # syntax error
     f'{{ order(id: "{EMAIL}") {{ id }} }}',  # malformed id
     '{ orders(storeIds: ["nope"]) { edges { node { id } } } }',  # unknown store
+    "{ orders(first: 101) { edges { node { id } } } }",  # over max_page_size (issue 18)
+    "{ orders { edges { node { nope } } } }",  # unknown field (issue 18)
 ]
 
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 
 import aiohttp
+import orjson
 
 from gateway.hardening import Hardening
 from platforms.ids import Kind, encode_id
@@ -73,6 +75,50 @@ async def test_entities_with_an_unknown_typename_fail_only_that_entry():
     assert answer["errors"][0]["path"] == ["_entities", 0]
 
 
+async def test_an_entity_without_its_id_fails_only_that_entry():
+    """Found by fuzzing: resolve_reference() without `id` was a TypeError, INTERNAL."""
+    order_id = encode_id("shop-a", Kind.ORDER, "5000000000001")
+    query = """query($r: [_Any!]!) { _entities(representations: $r) { ... on Order { id } } }"""
+    representations = [{"__typename": "Order"}, {"__typename": "Order", "id": order_id}]
+    async with hostile_gateway() as gw:
+        status, answer = await gw.post({"query": query, "variables": {"r": representations}})
+    assert status == 200
+    assert answer["data"]["_entities"] == [None, {"id": order_id}]
+    assert _codes(answer) == ["BAD_USER_INPUT"]
+    assert answer["errors"][0]["path"] == ["_entities", 0]
+
+
+async def test_variables_their_scalar_refuses_are_typed_client_errors():
+    """Found by fuzzing: a variable a custom scalar cannot parse (the same value as a literal
+    was a validation error) was masked as INTERNAL."""
+    cases = [
+        (
+            "query($t: DateTime) { orders(filter: {updatedAfter: $t}) { edges { cursor } } }",
+            "t",
+            "2026-02-30T00:00:00Z",
+        ),
+        (
+            "query($t: DateTime) { products(filter: {updatedAfter: $t}) { edges { cursor } } }",
+            "t",
+            5,
+        ),
+        (
+            'mutation($p: Decimal!) { updateVariantPrice(input: {variantId: "x", price: $p}) { __typename } }',
+            "p",
+            "x",
+        ),
+    ]
+    async with hostile_gateway() as gw:
+        for query, name, value in cases:
+            status, answer = await gw.post({"query": query, "variables": {name: value}})
+            assert status == 200 and answer["data"] is None, answer
+            assert _codes(answer) == ["GRAPHQL_VALIDATION_FAILED"], answer
+            assert answer["errors"][0]["message"].startswith(
+                f"Variable '${name}' has invalid value"
+            )
+        assert gw.sandbox.calls.total == 0
+
+
 async def test_datetime_filters_at_the_ends_of_the_calendar_are_not_internal_errors():
     instants = [
         "0001-01-01T00:00:00Z",
@@ -91,3 +137,27 @@ async def test_datetime_filters_at_the_ends_of_the_calendar_are_not_internal_err
                 query = f"query($t: DateTime) {{ {field} }}"
                 status, answer = await gw.post({"query": query, "variables": {"t": instant}})
                 assert status == 200 and not answer.get("errors"), (field, instant, answer)
+
+
+def _b64(data: object) -> str:
+    return base64.urlsafe_b64encode(orjson.dumps(data)).decode().rstrip("=")
+
+
+async def test_forged_cursors_are_typed_client_errors():
+    """Found by fuzzing: a cursor whose positions are not an object, or whose page token
+    is not a string, was an INTERNAL error (the token reached the platform client)."""
+    orders = "query($c: String) { orders(first: 1, after: $c) { pageInfo { endCursor } } }"
+    async with hostile_gateway() as gw:
+        _, page = await gw.post({"query": orders})
+        cursor = page["data"]["orders"]["pageInfo"]["endCursor"]
+        real = orjson.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        forged = [[], "x", {"shop-a": [{"a": 1}, 0, False]}, {"shop-a": [None, -1, False]}]
+        for positions in forged:
+            _, answer = await gw.post(
+                {"query": orders, "variables": {"c": _b64({**real, "p": positions})}}
+            )
+            assert _codes(answer) == ["BAD_USER_INPUT"], (positions, answer)
+        past_sqlite = base64.urlsafe_b64encode(b"wop:99999999999999999999").decode()
+        query = "query($c: String) { writeOperations(after: $c) { totalCount } }"
+        _, answer = await gw.post({"query": query, "variables": {"c": past_sqlite}})
+        assert _codes(answer) == ["BAD_USER_INPUT"], answer

@@ -17,6 +17,7 @@ from gql.transport.websockets import WebsocketsTransport
 
 from gateway.app import create_app
 from gateway.events.service import EventService
+from gateway.quotas import BudgetSettings
 from gateway.server import running
 from gateway.stores import CacheTTLs, StoreRegistry
 from platforms.adapter import StoreConnection
@@ -24,9 +25,12 @@ from platforms.sandbox_kit import serve
 from platforms.shopify.sandbox import ShopifySandbox
 from platforms.woocommerce.sandbox import WooCommerceSandbox
 from tests.helpers.auth import AUTH_HEADERS, INIT_PAYLOAD, admin_gate
+from tests.helpers.postgres import SQLITE, Backend
 
 SECRET = "whsec_current_0123456789"
 OLD_SECRET = "whsec_previous_9876543210"
+# the fan-out test opens 51 sockets with the one test key (over the default per-key cap)
+MANY = BudgetSettings(max_ws_connections_per_key=0)
 WAIT = 20.0  # generous: only there to fail instead of hanging, never a latency assertion
 
 ORDER_EVENTS = """
@@ -56,6 +60,7 @@ class Feed:
     sandboxes: dict[str, Any]
     session: aiohttp.ClientSession
     data_dir: Path
+    backend: Backend = SQLITE
 
     @property
     def ws_url(self) -> str:
@@ -106,8 +111,9 @@ def with_secrets(conn: StoreConnection, *secrets: str) -> StoreConnection:
 
 
 @pytest.fixture
-async def start_feed(tmp_path: Path) -> AsyncIterator[StartFeed]:
-    """Start sandboxes (by platform name) and a gateway with events over them."""
+async def start_feed(tmp_path: Path, backend: Backend) -> AsyncIterator[StartFeed]:
+    """Start sandboxes (by platform name) and a gateway with events over them, its event
+    log on each backend (SQLite in the data dir, PostgreSQL in a schema of its own)."""
     async with contextlib.AsyncExitStack() as stack:
         session = await stack.enter_async_context(aiohttp.ClientSession(headers=AUTH_HEADERS))
 
@@ -127,7 +133,7 @@ async def start_feed(tmp_path: Path) -> AsyncIterator[StartFeed]:
                 sandboxes[store_id] = (sandbox, base)
                 connections.append(with_secrets(sandbox.connection(store_id, base), *secrets))
             registry = StoreRegistry(connections, ttls=CacheTTLs(products=0, locations=0))
-            service = EventService.open(
+            service = backend.event_service(
                 registry,
                 tmp_path / "data",
                 poll_intervals=dict.fromkeys(platforms, poll_interval),
@@ -135,9 +141,9 @@ async def start_feed(tmp_path: Path) -> AsyncIterator[StartFeed]:
                 buffer=buffer,
             )
             url = await stack.enter_async_context(
-                running(create_app(registry, events=service, auth=admin_gate()))
+                running(create_app(registry, events=service, auth=admin_gate(), budgets=MANY))
             )
-            return Feed(url, service, sandboxes, session, tmp_path / "data")
+            return Feed(url, service, sandboxes, session, tmp_path / "data", backend)
 
         yield start
 

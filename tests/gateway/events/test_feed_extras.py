@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 
 import orjson
+import pytest
 
 from platforms.ids import Kind, encode_id
+from resolvers.subscriptions import encode_cursor
 from tests.gateway.events.conftest import (
     INVENTORY_EVENTS,
     SECRET,
@@ -97,9 +99,11 @@ async def test_feed_status_reports_sync_lag(start_feed: StartFeed) -> None:
     assert all(s["lastEventAt"] is not None and s["syncLagSeconds"] >= 0 for s in after)
 
 
-async def test_bad_cursor_is_a_typed_error(start_feed: StartFeed) -> None:
+# the second: a log position past SQLite's INTEGER (an OverflowError, INTERNAL, before)
+@pytest.mark.parametrize("cursor", ["not-a-cursor", encode_cursor(2**63)])
+async def test_bad_cursor_is_a_typed_error(start_feed: StartFeed, cursor: str) -> None:
     feed = await start_feed({"woo": "woocommerce"})
-    query = 'subscription { orderEvents(after: "not-a-cursor") { id } }'
+    query = f'subscription {{ orderEvents(after: "{cursor}") {{ id }} }}'
     async with subscription(feed.ws_url, query, {}) as stream:
         item = await asyncio.wait_for(stream.get(), WAIT)
     [payload] = item["__error__"].errors

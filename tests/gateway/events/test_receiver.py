@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
-import sqlite3
 from pathlib import Path
 
 import orjson
 
-from gateway.events.sqlite_log import SqliteEventLog
 from platforms.shopify.sandbox_webhooks import ShopifyWebhookEmitter
 from platforms.woocommerce.sandbox_webhooks import delivery_headers, php_json
 from platforms.woocommerce.webhooks import WooCommerceWebhooks
@@ -18,14 +15,12 @@ from tests.gateway.events.conftest import OLD_SECRET, SECRET, Feed, StartFeed, u
 FIXTURES = Path(__file__).parents[2] / "fixtures" / "realworld"
 
 
-def _log(feed: Feed) -> SqliteEventLog:
-    log = feed.service.log
-    assert isinstance(log, SqliteEventLog)
-    return log
+def _count(feed: Feed, table: str) -> int:
+    return feed.backend.count(feed.data_dir, table)
 
 
 def _counts(feed: Feed) -> dict[str, int]:
-    return {t: _log(feed).count(t) for t in ("receipts", "events", "object_versions")}
+    return {t: _count(feed, t) for t in ("receipts", "events", "object_versions")}
 
 
 async def _post(feed: Feed, store_id: str, body: bytes, headers: dict[str, str]) -> int:
@@ -111,14 +106,14 @@ async def test_sandbox_signatures_and_vendor_payloads_verify(start_feed: StartFe
     await shop.drain()
     assert [r.statuses for r in shop.records] == [[202]]
     assert [r.statuses for r in woo.records] == [[202]]
-    await until(lambda: _log(feed).count("events") == 2)
+    await until(lambda: _count(feed, "events") == 2)
 
     # WooCommerce signs PHP json_encode bytes ("\/" escapes): only the raw body verifies
-    with contextlib.closing(sqlite3.connect(feed.data_dir / "events.sqlite3")) as db:
-        [(raw_woo, stored)] = db.execute(
-            "SELECT body, headers FROM receipts WHERE store_id = 'woo'"
-        ).fetchall()
-    headers = orjson.loads(stored)
+    [(raw_woo, stored)] = feed.backend.rows(
+        feed.data_dir, "SELECT body, headers FROM receipts WHERE store_id = 'woo'"
+    )
+    raw_woo = bytes(raw_woo)
+    headers = stored if isinstance(stored, dict) else orjson.loads(stored)  # JSONB on PostgreSQL
     assert b"\\/" in raw_woo and "x-wc-webhook-signature" in headers
     adapter = WooCommerceWebhooks()
     assert adapter.verify(headers, raw_woo, [SECRET])
@@ -133,4 +128,4 @@ async def test_sandbox_signatures_and_vendor_payloads_verify(start_feed: StartFe
         await _post(feed, "woo", woo_raw, _woo("order.created", woo_raw, SECRET, "c" * 32)) == 202
     )
     await feed.service.processor.idle()
-    assert _log(feed).count("events") == 4
+    assert _count(feed, "events") == 4

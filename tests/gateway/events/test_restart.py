@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import contextlib
-import sqlite3
 from pathlib import Path
 
 import aiohttp
 import orjson
 
-from gateway.events.sqlite_log import SqliteEventLog
 from gateway.server import free_port
 from platforms.sandbox_kit import serve
 from platforms.shopify.sandbox import ShopifySandbox
@@ -25,14 +22,16 @@ from tests.gateway.events.conftest import (
     until,
 )
 from tests.helpers.auth import AUTH_HEADERS
+from tests.helpers.postgres import Backend
 from tests.helpers.procs import gateway_process, write_config
 
 
-def _config(tmp: Path, port: int, sandbox_url: str) -> Path:
+def _config(tmp: Path, port: int, sandbox_url: str, backend: Backend) -> Path:
     return write_config(
         tmp,
         port,
-        f"""[[stores]]
+        f"""{backend.toml()}
+[[stores]]
 id = "shop"
 platform = "shopify"
 url = "{sandbox_url}"
@@ -43,19 +42,21 @@ inventory_poll_interval_seconds = 0
     )
 
 
-def _unprocessed(data_dir: Path) -> int:
-    with contextlib.closing(sqlite3.connect(data_dir / "events.sqlite3")) as db:
-        return int(db.execute("SELECT COUNT(*) FROM receipts WHERE processed = 0").fetchone()[0])
+def _unprocessed(backend: Backend, data_dir: Path) -> int:
+    [(count,)] = backend.rows(data_dir, "SELECT COUNT(*) FROM receipts WHERE NOT processed")
+    return int(count)
 
 
-async def test_sigkill_and_restart_loses_nothing_and_repeats_nothing(tmp_path: Path) -> None:
+async def test_sigkill_and_restart_loses_nothing_and_repeats_nothing(
+    tmp_path: Path, backend: Backend
+) -> None:
     sandbox = ShopifySandbox(seed=1, orders=40, products=20, bucket=None)
     port = free_port()
     ws_url = f"ws://127.0.0.1:{port}/graphql"
     token = sandbox.connection("shop", "http://x").credentials["access_token"]
     env = {"CG_TEST_TOKEN": token, "CG_TEST_WHSEC": SECRET}
     async with serve(sandbox.app) as base, aiohttp.ClientSession(headers=AUTH_HEADERS) as http:
-        config = _config(tmp_path, port, base)
+        config = _config(tmp_path, port, base, backend)
         sender = sandbox.webhooks.sender
 
         async def place() -> str:
@@ -89,7 +90,7 @@ async def test_sigkill_and_restart_loses_nothing_and_repeats_nothing(tmp_path: P
                 resumed = [r["orderEvents"] for r in await take(stream, 5)]
                 await sender.drain()
                 assert await quiet(stream) == []
-            assert _unprocessed(tmp_path / "data") == 0
+            assert _unprocessed(backend, tmp_path / "data") == 0
 
     assert [e["order"]["externalId"] for e in seen] == first
     assert sorted(e["order"]["externalId"] for e in resumed) == sorted(second + third)
@@ -98,12 +99,12 @@ async def test_sigkill_and_restart_loses_nothing_and_repeats_nothing(tmp_path: P
 
 
 async def test_receipts_left_unprocessed_are_processed_on_start(
-    start_feed: StartFeed, tmp_path: Path
+    start_feed: StartFeed, tmp_path: Path, backend: Backend
 ) -> None:
     # what a crash between the 202 and processing leaves behind: a stored receipt only
     order = ShopifySandbox(seed=1, orders=40, products=20).state.orders[3]
     body = orjson.dumps(order)
-    log = SqliteEventLog(tmp_path / "data" / "events.sqlite3")
+    log = backend.event_log(tmp_path / "data")
     headers = {
         "x-shopify-topic": "orders/updated",
         "x-shopify-webhook-id": "0b7c2f6e-7d59-4a43-9d77-2d2a3c1c6c11",

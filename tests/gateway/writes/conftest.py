@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import replace
 from typing import Any
 
 import aiohttp
@@ -12,16 +13,20 @@ import pytest
 from gateway.app import create_app
 from gateway.server import running
 from gateway.stores import CacheTTLs, StoreRegistry
-from gateway.writes.queue import WriteQueue, open_store
+from gateway.writes.queue import WriteQueue
 from platforms.adapter import StoreConnection
 from platforms.http import RetryPolicy
 from platforms.ids import Kind, encode_id
 from platforms.sandbox_kit import serve
 from platforms.shopify.sandbox import ShopifySandbox
 from tests.helpers.auth import AUTH_HEADERS, admin_gate
+from tests.helpers.postgres import Backend
 
 # fast backoff keeps the suite quick; the policy itself is the production one.
 FAST_RETRY = RetryPolicy(max_attempts=5, base_delay=0.02, max_delay=0.1)
+# the sandboxes answer at once: an in-doubt write needs no minute to settle (unless a test
+# sets the store's own write_timeout_seconds).
+SANDBOX_WRITE_TIMEOUT = 0.05
 
 
 class WriteGateway:
@@ -79,14 +84,21 @@ async def shopify_store() -> AsyncIterator[ServeSandbox]:
 
 
 @pytest.fixture
-async def start_writes() -> AsyncIterator[StartWrites]:
-    """A gateway over some connections with an in-memory queue and fast retries."""
+async def start_writes(backend: Backend) -> AsyncIterator[StartWrites]:
+    """A gateway over some connections with fast retries, its queue on each backend (SQLite
+    in memory, PostgreSQL in a schema of its own)."""
     async with contextlib.AsyncExitStack() as stack:
         session = await stack.enter_async_context(aiohttp.ClientSession(headers=AUTH_HEADERS))
 
         async def start(connections: list[StoreConnection]) -> WriteGateway:
+            connections = [
+                c
+                if c.write_timeout_seconds
+                else replace(c, write_timeout_seconds=SANDBOX_WRITE_TIMEOUT)
+                for c in connections
+            ]
             registry = StoreRegistry(connections, ttls=CacheTTLs(products=0, locations=0))
-            queue = WriteQueue(open_store(None), registry, retry=FAST_RETRY)
+            queue = WriteQueue(backend.write_store(), registry, retry=FAST_RETRY)
             url = await stack.enter_async_context(
                 running(create_app(registry, writes=queue, auth=admin_gate()))
             )

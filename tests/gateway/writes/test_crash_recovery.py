@@ -15,10 +15,12 @@ from platforms.sandbox_kit import serve
 from platforms.shopify.sandbox import DEFAULT_TOKEN, ShopifySandbox
 from tests.gateway.writes.conftest import WriteGateway, first_stock
 from tests.helpers.auth import AUTH_HEADERS
+from tests.helpers.postgres import Backend
 from tests.helpers.procs import gateway_process, write_config
 
 TOKEN_ENV = "CARTGRAPH_TEST_SHOP_TOKEN"
 ITEMS = 10  # distinct resources: each gets two adjustments (+1 then +2)
+TIMEOUT = 3  # seconds; the first run is killed well before a held write times out
 ADJUST = """
 mutation($input: AdjustInventoryInput!, $key: String) {
   adjustInventory(input: $input, idempotencyKey: $key, wait: false) {
@@ -28,11 +30,12 @@ query($s: WriteOperationStatus) { writeOperations(storeId: "shop-a", status: $s,
   totalCount } }"""
 
 
-def _config(tmp: Path, sandbox_url: str, port: int) -> Path:
+def _config(tmp: Path, sandbox_url: str, port: int, backend: Backend) -> Path:
     return write_config(
         tmp,
         port,
-        f"""[[stores]]
+        f"""{backend.toml()}
+[[stores]]
 id = "shop-a"
 platform = "shopify"
 url = "{sandbox_url}"
@@ -41,6 +44,10 @@ poll_interval_seconds = 0
 inventory_poll_interval_seconds = 0
 credentials = {{ access_token = "env:{TOKEN_ENV}" }}
 rate_limit = {{ capacity = 1000, leak_per_second = 1000 }}
+# a killed worker's in-doubt writes are re-checked once the store can no longer apply them:
+# {TIMEOUT} s + 0.2 s after they were sent (kept short for the test)
+timeout_seconds = {TIMEOUT}
+write_timeout_seconds = 0.2
 """,
     )
 
@@ -50,13 +57,15 @@ async def _count(gw: WriteGateway, status: str | None) -> int:
     return int(data["writeOperations"]["totalCount"])
 
 
-async def test_sigkill_mid_batch_then_restart_applies_each_write_once(tmp_path: Path) -> None:
+async def test_sigkill_mid_batch_then_restart_applies_each_write_once(
+    tmp_path: Path, backend: Backend
+) -> None:
     sandbox = ShopifySandbox(seed=3, orders=20, products=12, bucket=None)
     stocks = [first_stock(sandbox, "shop-a", n) for n in range(ITEMS)]
     before = {s["key"]: s["available"] for s in stocks}
     async with serve(sandbox.app) as url, aiohttp.ClientSession(headers=AUTH_HEADERS) as session:
         port = free_port()
-        config = _config(tmp_path, url, port)
+        config = _config(tmp_path, url, port, backend)
         gw = WriteGateway(f"http://127.0.0.1:{port}", session)
         sandbox.writes.hold = asyncio.Event()  # applied writes get no answer until released
         async with gateway_process(config, port, {TOKEN_ENV: DEFAULT_TOKEN}) as proc:

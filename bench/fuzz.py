@@ -1,0 +1,250 @@
+"""`./run fuzz --examples N`: the fuzz run against `cartgraph serve` in a child process."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import re
+import signal
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import aiohttp
+from hypothesis import HealthCheck, Phase, given, seed, settings
+from hypothesis import strategies as st
+
+from bench.fuzz_cases import Request, parse_sdl, read_only_requests, write_requests
+from bench.fuzz_values import IdPool
+from bench.fuzz_world import (
+    LoopThread,
+    Tally,
+    Target,
+    fuzz_stores,
+    real_cursors,
+    role_grants,
+    run_one,
+)
+from gateway.auth.keys import mint
+from gateway.cli import export_schema
+from gateway.server import free_port
+from platforms.adapter import StoreConnection
+
+ROOT = Path(__file__).resolve().parent.parent
+WRITE_SHARE = 0.1  # of the examples, sent last with a key holding every scope
+IDLE_SECONDS = 5.0  # after the last example, before the end RSS: in-flight work settles
+MEMORY_TOLERANCE = 0.20  # acceptance: RSS back within 20% of its start
+
+
+@dataclass
+class Memory:
+    """The gateway process's resident memory (Linux /proc), in MiB."""
+
+    pid: int
+    start: float = 0.0
+    samples: list[float] = field(default_factory=list)
+
+    def rss(self) -> float:
+        """Current VmRSS."""
+        return _status_kib(self.pid, "VmRSS") / 1024
+
+    def begin(self) -> None:
+        """Record the start, and reset the peak (VmHWM) to it."""
+        with contextlib.suppress(OSError):
+            Path(f"/proc/{self.pid}/clear_refs").write_text("5")
+        self.start = self.rss()
+        self.samples = [self.start]
+
+    def sample(self) -> None:
+        """One RSS sample (the peak falls back to these where VmHWM cannot be reset)."""
+        self.samples.append(self.rss())
+
+    def peak(self) -> float:
+        """The highest RSS since begin()."""
+        return max([*self.samples, _status_kib(self.pid, "VmHWM") / 1024])
+
+
+def _status_kib(pid: int, name: str) -> int:
+    found = re.search(rf"^{name}:\s+(\d+) kB", Path(f"/proc/{pid}/status").read_text(), re.M)
+    return int(found.group(1)) if found else 0
+
+
+def fuzz_config(
+    connections: Sequence[StoreConnection], keys: dict[str, str], port: int, workdir: Path
+) -> tuple[str, dict[str, str]]:
+    """The child's cartgraph.toml (secrets as env references) and the env that fills them."""
+    env: dict[str, str] = {}
+    lines = [
+        f'[gateway]\nhost = "127.0.0.1"\nport = {port}\ndata_dir = "{workdir / "data"}"\n',
+        # one very busy caller: its buckets would answer with RATE_LIMITED (COST_LIMIT stays)
+        "[limits]\nrequests_per_second = 0\nupstream_calls_per_minute = 0\n",
+    ]
+    for i, conn in enumerate(connections):
+        refs = []
+        for name, value in conn.credentials.items():
+            env[f"FUZZ_STORE{i}_{name.upper()}"] = value
+            refs.append(f'{name} = "env:FUZZ_STORE{i}_{name.upper()}"')
+        options = ", ".join(f'{k} = "{v}"' for k, v in conn.options.items())
+        lines.append(
+            f'[[stores]]\nid = "{conn.store_id}"\nplatform = "{conn.platform.value}"\n'
+            f'url = "{conn.base_url}"\ncurrency = "{conn.currency_code}"\n'
+            f"credentials = {{ {', '.join(refs)} }}\noptions = {{ {options} }}\n"
+            # unpaced, no pollers: the run measures requests, not the safety nets' calls
+            "rate_limit = { capacity = 1000, leak_per_second = 1000 }\n"
+            "poll_interval_seconds = 0\ninventory_poll_interval_seconds = 0\n"
+        )
+    for role, (stores, scopes) in role_grants(connections[0].store_id).items():
+        env[f"FUZZ_KEY_{role.upper().replace('-', '_')}"] = keys[role]
+        where = "" if stores is None else f"stores = {sorted(stores)!r}\n".replace("'", '"')
+        lines.append(
+            f'[[auth.keys]]\nname = "{role}"\n'
+            f'key = "env:FUZZ_KEY_{role.upper().replace("-", "_")}"\n{where}'
+            f"scopes = {sorted(s.value for s in scopes)!r}\n".replace("'", '"')
+        )
+    return "\n".join(lines), env
+
+
+@contextlib.asynccontextmanager
+async def child_gateway(config: Path, env: dict[str, str], port: int) -> AsyncIterator[int]:
+    """`cartgraph serve --config` in its own process group; yields its pid once ready."""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "gateway.cli", "--log-level", "error", "serve",
+        "--config", str(config), cwd=ROOT, env={**os.environ, **env}, start_new_session=True,
+    )  # fmt: skip
+    try:
+        await _ready(proc, f"http://127.0.0.1:{port}/readyz")
+        yield proc.pid
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
+        await proc.wait()
+
+
+@contextlib.asynccontextmanager
+async def _session() -> AsyncIterator[aiohttp.ClientSession]:
+    async with aiohttp.ClientSession() as http:  # made in the loop that will use it
+        yield http
+
+
+async def _ready(proc: asyncio.subprocess.Process, url: str) -> None:
+    async with aiohttp.ClientSession() as http:
+        for _ in range(600):
+            if proc.returncode is not None:
+                raise RuntimeError(f"the gateway exited with status {proc.returncode}")
+            with contextlib.suppress(aiohttp.ClientError):
+                async with http.get(url) as resp:
+                    if resp.status == 200:
+                        return
+            await asyncio.sleep(0.1)
+    raise RuntimeError("the gateway did not become ready within 60 s")
+
+
+def campaign(
+    loop: LoopThread,
+    target: Target,
+    requests: st.SearchStrategy[Request],
+    examples: int,
+    run_seed: int,
+    tally: Tally,
+    after_each: Callable[[], None],
+) -> None:
+    """`examples` requests drawn by Hypothesis, each sent and checked; never stops early."""
+    if examples <= 0:
+        return
+
+    @settings(
+        max_examples=examples,
+        deadline=None,
+        database=None,
+        phases=[Phase.generate],  # nothing fails here (we count), so nothing to shrink
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
+    @seed(run_seed)
+    @given(requests)
+    def one(request: Request) -> None:
+        run_one(loop, target, request, tally)
+        after_each()
+
+    one()
+
+
+def run(examples: int, run_seed: int) -> int:
+    """The whole run; prints the report; 0 when clean and memory came back."""
+    schema = parse_sdl(export_schema())
+    port = free_port()
+    tally, started = Tally(), time.monotonic()
+    with LoopThread() as loop, tempfile.TemporaryDirectory(prefix="cartgraph-fuzz-") as tmp:
+        crashes: Counter[str] = Counter()
+        connections, sandboxes = loop.enter(fuzz_stores(crashes))
+        keys = {role: mint()[1] for role in role_grants(connections[0].store_id)}
+        text, env = fuzz_config(connections, keys, port, Path(tmp))
+        (Path(tmp) / "cartgraph.toml").write_text(text)
+        pid = loop.enter(child_gateway(Path(tmp) / "cartgraph.toml", env, port))
+        http = loop.enter(_session())
+        target = Target(f"http://127.0.0.1:{port}", keys, sandboxes, http, crashes)
+        pool = IdPool.of(sandboxes, loop.run(real_cursors(target)))
+        memory = Memory(pid)
+        memory.begin()
+        writes = round(examples * WRITE_SHARE)
+        progress = _progress(tally, memory, examples)
+        campaign(
+            loop,
+            target,
+            read_only_requests(schema, pool),
+            examples - writes,
+            run_seed,
+            tally,
+            progress,
+        )
+        campaign(loop, target, write_requests(schema, pool), writes, run_seed, tally, progress)
+        time.sleep(IDLE_SECONDS)
+        end = memory.rss()
+        print(_report(tally, memory, end, run_seed, writes, time.monotonic() - started))
+    back = end <= memory.start * (1 + MEMORY_TOLERANCE)
+    return 0 if tally.clean and back else 1
+
+
+def _progress(tally: Tally, memory: Memory, total: int) -> Callable[[], None]:
+    def after_each() -> None:
+        if tally.examples % 100 == 0:
+            memory.sample()
+        if tally.examples % 1000 == 0:
+            print(f"  {tally.examples}/{total} examples, RSS {memory.rss():.1f} MiB", flush=True)
+
+    return after_each
+
+
+def _report(
+    tally: Tally, memory: Memory, end: float, run_seed: int, writes: int, took: float
+) -> str:
+    growth = (end - memory.start) / memory.start * 100
+    lines = [
+        f"fuzz: {tally.examples} examples (seed {run_seed}; {tally.examples - writes} with "
+        f"read-only keys, then {writes} with every scope) in {took:.0f} s",
+        f"  HTTP 5xx: {tally.status_5xx}   INTERNAL: {tally.internal}   "
+        f"writes without a write scope: {tally.unscoped_writes}   "
+        f"sandbox crashes: {tally.sandbox_crashes}   no answer: {tally.hangs}",
+        f"  gateway RSS: start {memory.start:.1f} MiB, peak {memory.peak():.1f} MiB, "
+        f"end {end:.1f} MiB after {IDLE_SECONDS:g} s idle ({growth:+.1f}% of start)",
+        *(f"  ! {failure}" for failure in tally.failures),
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse arguments and run."""
+    parser = argparse.ArgumentParser(prog="./run fuzz", description=__doc__)
+    parser.add_argument("--examples", type=int, default=1000, help="how many (default 1000)")
+    parser.add_argument("--seed", type=int, default=1, help="Hypothesis seed (default 1)")
+    args = parser.parse_args(argv)
+    return run(args.examples, args.seed)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

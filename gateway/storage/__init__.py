@@ -1,0 +1,1 @@
+"""Durable state on PostgreSQL: connections, NOTIFY listeners, advisory locks and migrations."""
