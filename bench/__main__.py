@@ -20,7 +20,8 @@ def main() -> None:
         default=",".join(SCENARIOS),
         help=f"comma-separated subset of {','.join(SCENARIOS + OPT_IN)} (default: all but "
         f"{','.join(OPT_IN)}; a partial run writes no BENCHMARKS.md unless --markdown names a "
-        "file, except a full `--only faults`, which replaces only its own section)",
+        "file, except a full `--only faults` or `--only replicas`, which replaces only its own"
+        " section)",
     )
     parser.add_argument("--out-dir", type=Path, default=DEFAULT_OUT, help="where JSON goes")
     parser.add_argument(
@@ -49,8 +50,8 @@ def main() -> None:
         if not setups:
             parser.error(f"--setup takes one of {[s[0] for s in plan.setups]}")
         plan = dataclasses.replace(plan, setups=setups)
-    # a full fault run alone splices its own section into BENCHMARKS.md
-    whole = not args.quick and only in (SCENARIOS, ("faults",)) and not args.setup
+    # a full fault (or replicas) run alone splices its own section into BENCHMARKS.md
+    whole = not args.quick and only in (SCENARIOS, ("faults",), ("replicas",)) and not args.setup
     markdown = args.markdown or (DEFAULT_MARKDOWN if whole else None)
     asyncio.run(run(plan, args.out_dir, markdown))
 

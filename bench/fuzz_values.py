@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from hypothesis_graphql import nodes
 
 from platforms.ids import Kind, encode_id
-from platforms.sandbox_kit import Sandbox
+from platforms.sandbox.kit import Sandbox
 
 
 def encode(body: Any) -> bytes:

@@ -21,7 +21,7 @@ from bench.fuzz_values import encode
 from gateway.auth.principal import ALL_SCOPES, Scope
 from platforms.adapter import RateLimitSettings, StoreConnection
 from platforms.registry import all_specs
-from platforms.sandbox_kit import Sandbox, serve
+from platforms.sandbox.kit import Sandbox, serve
 
 T = TypeVar("T")
 Handler = Any  # aiohttp's middleware handler type is private

@@ -55,6 +55,10 @@ class GatewaySetup:
     stores: tuple[str, ...] = ()
     # per-store keys over the harness's defaults (no polling), e.g. ("timeout_seconds", 2)
     store_options: tuple[tuple[str, float], ...] = ()
+    # replicas (`--only replicas`): one PostgreSQL and one Redis shared by every process
+    storage_url: str | None = None
+    redis_url: str | None = None
+    redis_prefix: str = "cartgraph"
 
 
 async def spawn(*args: str, env: dict[str, str] | None = None) -> asyncio.subprocess.Process:
@@ -127,6 +131,7 @@ def gateway_config(
         "upstream_calls_per_minute = 0",
         "max_ws_connections = 0",  # 1,000 subscribers on one key: over the socket caps
         "max_ws_connections_per_key = 0",
+        *_shared_sections(setup),
     ]
     env: dict[str, str] = {}
     for store in stores:
@@ -148,7 +153,7 @@ def gateway_config(
         if raw["options"]:
             opts = ", ".join(f'{k} = "{v}"' for k, v in raw["options"].items())
             lines.append(f"options = {{ {opts} }}")
-        if store.purpose != "backfill":  # only the backfill measures a bucket
+        if store.purpose not in ("backfill", "budget"):  # only these measure a bucket
             cap, leak = UNLIMITED
             lines.append(f"rate_limit = {{ capacity = {cap}, leak_per_second = {leak} }}")
     # the harness measures the gateway as deployed: behind an API key, presented on every call
@@ -161,6 +166,18 @@ def gateway_config(
     ]
     env[BENCH_KEY_ENV] = BENCH_KEY
     return "\n".join(lines) + "\n", env
+
+
+def _shared_sections(setup: GatewaySetup) -> list[str]:
+    lines = ["", "[storage]", f'url = "{setup.storage_url}"'] if setup.storage_url else []
+    if setup.redis_url:
+        lines += [
+            "",
+            "[redis]",
+            f'url = "{setup.redis_url}"',
+            f'key_prefix = "{setup.redis_prefix}"',
+        ]
+    return lines
 
 
 def _store_options(setup: GatewaySetup) -> dict[str, float]:

@@ -14,7 +14,17 @@ from typing import Any
 import aiohttp
 import orjson
 
-from bench import events, fault_report, faults, machine, peer, report, writes
+from bench import (
+    events,
+    fault_report,
+    faults,
+    machine,
+    peer,
+    replica_report,
+    replica_run,
+    report,
+    writes,
+)
 from bench.backfill import backfill
 from bench.events import EventPlan
 from bench.load import Budget
@@ -23,7 +33,7 @@ from bench.reads import Upstream, build_rows, call_counts, floor, overhead
 from bench.writes import WritePlan
 
 SCENARIOS = ("reads", "backfill", "events", "writes", "peer")
-OPT_IN = ("faults",)  # long, and on its own stores: only when named in --only
+OPT_IN = ("faults", "replicas")  # long, and on their own stores: only when named in --only
 
 METHOD = """**How it runs.** `python -m bench` starts the sandbox stores in one child process
 (`python -m bench.sandboxes`: Shopify, WooCommerce and Magento stores for reads, plus a
@@ -61,6 +71,7 @@ class Plan:
     peer_seconds: float  # the peer's time box: a stalled Mesh is recorded, not waited for
     reads_seconds: float  # no further table-2 setup starts once the reads took this long
     faults: faults.FaultPlan = faults.FULL
+    replicas: replica_run.ReplicaPlan = replica_run.FULL
     only: tuple[str, ...] = SCENARIOS
 
 
@@ -97,6 +108,7 @@ QUICK = Plan(
     peer_seconds=60,
     reads_seconds=60,
     faults=faults.SHORT,
+    replicas=replica_run.SHORT,
 )
 
 
@@ -183,6 +195,9 @@ async def run(plan: Plan, out_dir: Path, markdown_path: Path | None) -> dict[str
     if "faults" in plan.only:  # first: its own sandboxes, and the others' leave it alone
         results["faults"] = await faults.measure(plan.faults, work)
         _say("faults done", began)
+    if "replicas" in plan.only:  # its own sandboxes, database and Redis prefix
+        results["replicas"] = await replica_run.measure(plan.replicas, work)
+        _say("replicas done", began)
     if set(plan.only) & set(SCENARIOS):
         await _scenarios(plan, work, results, began)
     results["seconds"] = time.perf_counter() - began
@@ -218,13 +233,17 @@ def _save(results: dict[str, Any], out_dir: Path, markdown_path: Path | None) ->
     previous = markdown_path.read_text() if markdown_path and markdown_path.exists() else ""
     found = results.get("faults")
     section = fault_report.section(found, results["command"]) if found else None
-    if results["scenarios"] == ["faults"] and previous:
+    alone = results["scenarios"] in (["faults"], ["replicas"]) and previous
+    if alone:
         text = fault_report.splice(previous, section)  # the other tables stay as they were
     else:
         text = fault_report.splice(report.markdown(results), section or _kept(previous))
+    rows = results.get("replicas")
+    replicas = replica_report.section(rows, results["command"]) if rows else None
+    text = replica_report.splice(text, replicas or replica_report.carried(previous))
     if markdown_path is not None:
         markdown_path.write_text(text)
-    print(section if results["scenarios"] == ["faults"] else text)
+    print((section or replicas) if alone else text)
 
 
 def _kept(previous: str) -> str | None:

@@ -21,7 +21,7 @@ from aiohttp import web
 
 from platforms.adapter import RateLimitSettings
 from platforms.registry import get_spec
-from platforms.sandbox_kit import CONTROL_PREFIX, Sandbox, serve
+from platforms.sandbox.kit import CONTROL_PREFIX, Sandbox, serve
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 BENCH_ROUTE = f"{CONTROL_PREFIX}/bench"
@@ -69,7 +69,15 @@ FAULTS = (
     StorePlan("woo-faults", "woocommerce", "faults", 40, 60),
     StorePlan("mage-faults", "magento", "faults", 40, 60),
 )
-PROFILES = {"full": FULL, "quick": QUICK, "faults": FAULTS}
+# the multi-replica run's stores (`--only replicas`): Shopify's real bucket to share, a store
+# whose webhooks go to one replica, the write stores, and the fault run's stores
+REPLICAS = (
+    StorePlan("shop-budget", "shopify", "budget", 40, 20, SHOPIFY_STANDARD),
+    StorePlan("shop-fanout", "shopify", "events", 20, 10),
+    *(StorePlan(s, p, "writes", 40, 60) for s, p in WRITE_STORES.items()),
+    *FAULTS,
+)
+PROFILES = {"full": FULL, "quick": QUICK, "faults": FAULTS, "replicas": REPLICAS}
 
 
 class Stamps:

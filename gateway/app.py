@@ -37,6 +37,11 @@ from gateway.quotas import BudgetSettings, CallerQuotas
 from gateway.readiness import Probe, unready
 from gateway.sockets import TRY_AGAIN_LATER, SocketSlots
 from gateway.stores import StoreRegistry
+from gateway.telemetry.endpoint import metrics_routes
+from gateway.telemetry.hub import Telemetry
+from gateway.telemetry.ids import HEADER as REQUEST_ID_HEADER
+from gateway.telemetry.ids import RequestIds
+from gateway.telemetry.sampler import Sampler
 from gateway.writes.queue import WriteQueue, open_store
 from gateway.ws import GatewayLegacyWS, GatewayTransportWS
 from resolvers.context import Limits, RequestContext
@@ -70,7 +75,9 @@ class GatewayGraphQL(HardenedGraphQL):
         caches: DocumentCaches | None = None,
         documents: PersistedDocuments | None = None,
         sockets: SocketSlots | None = None,
+        telemetry: Telemetry | None = None,
     ) -> None:
+        self.telemetry = telemetry or Telemetry()
         self.caches = caches or DocumentCaches()
         schema = build_schema(max_depth=max_depth, introspection=introspection, caches=self.caches)
         super().__init__(
@@ -122,7 +129,9 @@ class GatewayGraphQL(HardenedGraphQL):
             principal = ANONYMOUS if self.auth.off else NOBODY  # set by on_ws_connect
         else:
             principal = request.scope.get("state", {}).get("principal", NOBODY)
-        return RequestContext(self.registry, principal, self.limits, request=request)
+        return RequestContext(
+            self.registry, principal, self.limits, request=request, telemetry=self.telemetry
+        )
 
     async def on_ws_connect(self, context: RequestContext) -> UnsetType | dict[str, object] | None:
         """Authenticate a socket from its connection_init payload (or its upgrade header)."""
@@ -192,12 +201,14 @@ def create_app(
     hardening: Hardening | None = None,
     documents: PersistedDocuments | None = None,
     readiness: Sequence[Probe] = (),
+    telemetry: Telemetry | None = None,
 ) -> Starlette:
     """The gateway app for an already-built store registry (closed on shutdown).
 
     `auth` is required: pass `OPEN_DOOR` to serve without credentials, knowingly.
     `allowed_hosts` None allows the loopback names only. `/readyz` answers 503 while any
-    of the `readiness` probes (shared storage, Redis) fails.
+    of the `readiness` probes (shared storage, Redis) fails. `telemetry` None: metrics on
+    `/metrics` for admin keys, tracing off (one `Telemetry` per app, never shared).
     """
     verify_assets()  # a tampered or missing GraphiQL file fails start-up, not a browser later
     # without a data dir the queue lives in memory: fine for tests, not durable.
@@ -205,6 +216,12 @@ def create_app(
     hardening = hardening or Hardening()
     budgets = budgets or BudgetSettings()
     caches = DocumentCaches(hardening.documents)
+    telemetry = telemetry or Telemetry()
+    telemetry.watch_stores(registry)
+    telemetry.watch_writes(write_queue)
+    sampler = Sampler(
+        telemetry.metrics, registry, events=events, writes=write_queue, documents=caches
+    )
     graphql = GatewayGraphQL(
         registry,
         limits or Limits(),
@@ -215,6 +232,7 @@ def create_app(
         caches=caches,
         documents=documents,
         sockets=SocketSlots(budgets.max_ws_connections, budgets.max_ws_connections_per_key),
+        telemetry=telemetry,
     )
 
     async def healthz(_: Request) -> Response:
@@ -228,15 +246,16 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
-        if events is not None:
-            await events.start()
-        try:
-            async with write_queue.running():
-                yield
-        finally:
+        async with telemetry.running(sampler):  # stops last: the shutdown's spans export too
             if events is not None:
-                await events.stop()
-            await registry.aclose()
+                await events.start()
+            try:
+                async with write_queue.running():
+                    yield
+            finally:
+                if events is not None:
+                    await events.stop()
+                await registry.aclose()
 
     routes: list[BaseRoute] = [
         Route("/graphql", graphql, methods=["GET", "POST"]),
@@ -245,15 +264,25 @@ def create_app(
         Route("/readyz", readyz),
         *asset_routes(),
         *(events.routes() if events is not None else []),
+        *metrics_routes(telemetry.metrics, sampler, auth, telemetry.metrics_access),
     ]
     hosts = list(allowed_hosts) if allowed_hosts is not None else default_allowed_hosts([])
     middleware = [
         Middleware(HostGuard, allowed=hosts),  # first: a rebinding page gets nothing at all
+        Middleware(RequestIds),  # every answer and log line below names its request
         Middleware(
             CORSMiddleware,
             allow_origins=list(cors_origins),
             allow_methods=["GET", "POST"],
-            allow_headers=["authorization", "content-type", IDEMPOTENCY_HEADER.lower()],
+            allow_headers=[
+                "authorization",
+                "content-type",
+                IDEMPOTENCY_HEADER.lower(),
+                REQUEST_ID_HEADER.lower(),
+                "traceparent",
+                "tracestate",
+            ],
+            expose_headers=[REQUEST_ID_HEADER],
         ),
         Middleware(  # 413 / close 1009 while streaming, before any handler buffers a body
             BodyLimitMiddleware,
@@ -267,6 +296,7 @@ def create_app(
     app.state.document_caches = caches  # parse/validation cache sizes, for tests and metrics
     app.state.quotas = CallerQuotas(budgets)  # per-caller budgets
     app.state.sockets = graphql.sockets  # open sockets, for tests and metrics
+    app.state.telemetry = telemetry  # metrics and tracer, for tests
     # uvicorn's frame limit (gateway.server.running): an oversized frame is never buffered.
     app.state.max_ws_message_bytes = hardening.max_ws_message_bytes
     return app

@@ -28,7 +28,7 @@ from gateway.config import (
 from gateway.documents import PersistedDocuments
 from gateway.events.service import EventService
 from gateway.hardening import hardening
-from gateway.logs import configure_logging, log_config
+from gateway.logs import LogFormat, configure_logging, log_config
 from gateway.pg_documents import open_documents
 from gateway.quotas import BudgetSettings
 from gateway.readiness import Probe, postgres_probe
@@ -41,6 +41,8 @@ from gateway.server import (
 )
 from gateway.shared.state import RedisShared
 from gateway.stores import CacheTTLs, StoreRegistry
+from gateway.telemetry.hub import Telemetry
+from gateway.telemetry.metrics import prepare_multiprocess_dir
 from gateway.writes.queue import open_queue
 from platforms.errors import ConfigError
 from resolvers.context import Limits
@@ -54,7 +56,7 @@ log = logging.getLogger("cartgraph")
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the process exit code."""
     args = _parser().parse_args(argv)
-    configure_logging(args.log_level)
+    configure_logging(args.log_level, args.log_format or "text")
     try:
         if args.command == "export-schema":
             sys.stdout.write(export_schema())
@@ -69,9 +71,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             asyncio.run(run_demo(args.host, args.port))
         elif args.workers > 1:
-            _serve_workers(args.config, args.host, args.port, args.workers, args.log_level)
+            _serve_workers(args.config, args.host, args.port, args.workers, args)
         else:
-            asyncio.run(_serve(args.config, args.host, args.port))
+            asyncio.run(_serve(args.config, args.host, args.port, args))
     except ConfigError as exc:
         print(f"cartgraph: configuration error: {exc}", file=sys.stderr)
         return 2
@@ -95,11 +97,20 @@ def app_factory() -> Starlette:
     return app
 
 
+def _log_format(config: GatewayConfig, args: argparse.Namespace) -> LogFormat:
+    """`--log-format`, else `[logging] format`; the config's applies from here on."""
+    chosen: LogFormat = args.log_format or config.logging.format
+    if chosen != (args.log_format or "text"):
+        configure_logging(args.log_level, chosen)
+    return chosen
+
+
 def _serve_workers(
-    config_path: str, host: str | None, port: int | None, workers: int, log_level: str
+    config_path: str, host: str | None, port: int | None, workers: int, args: argparse.Namespace
 ) -> None:
     # uvicorn's multi-process mode needs an import string: each worker builds its own app.
     config = load_config(config_path)  # validated here so errors exit 2 at once
+    log_format = _log_format(config, args)
     settings = config.gateway
     url = storage_url(config)  # PostgreSQL: migrated here, once, before the workers start
     build_gate(config.auth, settings.data_dir, source=config.source, storage_url=url)  # no lock
@@ -109,6 +120,8 @@ def _serve_workers(
     host, port = host or settings.host, port or settings.port
     bind_socket(host, port).close()  # a taken port: our one-line error, not uvicorn's exit
     os.environ[CONFIG_ENV] = os.path.abspath(config_path)
+    # before the workers import prometheus_client: their metrics then go to shared files
+    prepare_multiprocess_dir(settings.data_dir)
     log.info(
         "serving %d stores at http://%s:%d/graphql with %d workers",
         len(config.stores),
@@ -123,15 +136,18 @@ def _serve_workers(
         port=port,
         workers=workers,
         log_level="warning",
-        log_config=log_config(log_level),  # workers never run configure_logging
+        log_config=log_config(args.log_level, log_format),  # workers never run ours
         ws="websockets-sansio",
         ws_max_size=settings.max_ws_message_bytes,  # refused from the frame header, not buffered
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
     )
 
 
-async def _serve(config_path: str, host: str | None, port: int | None) -> None:
+async def _serve(
+    config_path: str, host: str | None, port: int | None, args: argparse.Namespace
+) -> None:
     config = load_config(config_path)
+    _log_format(config, args)
     settings = config.gateway
     app, registry = _build_app(config)
     _warn_if_no_stores(config)
@@ -209,6 +225,7 @@ def _build_app(config: GatewayConfig) -> tuple[Starlette, StoreRegistry]:
             open_documents(settings.data_dir, url), trusted_only=settings.trusted_documents
         ),
         readiness=_probes(url, shared),
+        telemetry=Telemetry.from_config(config.telemetry),
     )
     return app, registry
 
@@ -231,6 +248,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"cartgraph {_version()}")
     parser.add_argument(
         "--log-level", default="info", choices=["debug", "info", "warning", "error"]
+    )
+    parser.add_argument(
+        "--log-format",
+        default=None,
+        choices=["text", "json"],
+        help="text (default) or json: one object per line; overrides [logging] format",
     )
     sub = parser.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve", help="serve the gateway for the stores in a config file")

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError,
 
 from gateway.auth.jwt import JwtConfig
 from gateway.auth.principal import parse_scopes
+from gateway.telemetry.settings import LoggingConfig, TelemetryConfig
 from platforms.adapter import RateLimitSettings, StoreConnection
 from platforms.canonical import Platform
 from platforms.errors import ConfigError
@@ -198,6 +199,8 @@ class GatewayConfig(_Strict):
     limits: LimitsConfig = Field(default_factory=LimitsConfig)
     storage: StorageConfig = Field(default_factory=StorageConfig)
     redis: RedisConfig | None = None
+    telemetry: TelemetryConfig = Field(default_factory=TelemetryConfig)  # /metrics, traces
+    logging: LoggingConfig = Field(default_factory=LoggingConfig)
     stores: list[StoreConfig] = Field(default_factory=list)
     _source: str = PrivateAttr(default="config")  # the file, named by every later error
 

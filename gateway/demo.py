@@ -18,7 +18,7 @@ from gateway.server import running
 from gateway.stores import StoreRegistry
 from platforms.adapter import StoreConnection
 from platforms.registry import all_specs
-from platforms.sandbox_kit import Sandbox, serve
+from platforms.sandbox.kit import Sandbox, serve
 
 EXAMPLE_QUERY = """{
   orders(first: 5) {

@@ -172,6 +172,10 @@ class HardenedGraphQL(GraphQL[RequestContext, None]):
     ) -> GraphQLRequestData | list[GraphQLRequestData]:
         data = await super().parse_http_body(request)
         if isinstance(data, GraphQLRequestData):
+            # Strawberry checks `variables` and `extensions` but passes any JSON on as the
+            # operation name (an object was an INTERNAL in the metrics; found by fuzzing)
+            if not isinstance(data.operation_name, str | None):
+                raise HTTPException(400, "`operationName` must be a string or null")
             data.query = self.documents.resolve(data.query, data.extensions)
         return data
 

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Any
+from typing import Any, Literal
 
+from gateway.telemetry.ids import current_request_id, current_trace_id
+
+LogFormat = Literal["text", "json"]
 # Context fields the transport, workers and GraphQL layer attach with `extra=`; never
-# credentials, never the operation text (its sha256 `query_hash` instead).
+# credentials, never the operation text (its sha256 `query_hash` instead). The request id
+# and trace id come from the context of the code that logs (`ids_of`), not from `extra=`.
 CONTEXT_FIELDS = (
+    "request_id",
+    "trace_id",
     "store_id",
     "platform",
     "operation",
@@ -34,6 +40,15 @@ def clean(value: object, limit: int = MAX_FIELD_CHARS) -> str:
     return f"{escaped}…(+{len(text) - limit} chars)" if len(text) > limit else escaped
 
 
+def ids_of(record: logging.LogRecord) -> None:
+    """Give the record the request id and trace id of the code that logged it (the
+    formatter runs in that code's context: our handlers are synchronous)."""
+    if getattr(record, "request_id", None) is None:
+        record.request_id = current_request_id.get()
+    if getattr(record, "trace_id", None) is None:
+        record.trace_id = current_trace_id()
+
+
 class ContextFormatter(logging.Formatter):
     """`time level logger message key=value ...` with the context fields present on the record.
 
@@ -43,33 +58,46 @@ class ContextFormatter(logging.Formatter):
         # a copy: other handlers must see the record as logged.
         safe = logging.makeLogRecord(record.__dict__)
         safe.msg, safe.args = clean(record.getMessage()), None
+        ids_of(safe)
         line = super().format(safe)
         pairs = [
             f"{name}={clean(value)}"
             for name in CONTEXT_FIELDS
-            if (value := getattr(record, name, None)) is not None
+            if (value := getattr(safe, name, None)) is not None
         ]
         return f"{line} {' '.join(pairs)}" if pairs else line
 
 
-def log_config(level: str = "info") -> dict[str, Any]:
+FORMATTERS = {
+    "text": "gateway.logs.ContextFormatter",
+    "json": "gateway.telemetry.logs.JsonFormatter",
+}
+
+
+def log_config(level: str = "info", fmt: LogFormat = "text") -> dict[str, Any]:
     """One stream handler on the root logger with the context formatter, as a dictConfig:
     what uvicorn's worker processes apply (`serve --workers N`), since they never run ours."""
     return {
         "version": 1,
         "disable_existing_loggers": False,  # uvicorn's and ours propagate to the root handler
-        "formatters": {"context": {"()": "gateway.logs.ContextFormatter", "fmt": LINE_FORMAT}},
+        "formatters": {"context": {"()": FORMATTERS[fmt], "fmt": LINE_FORMAT}},
         "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "context"}},
         "root": {"handlers": ["stderr"], "level": level.upper()},
     }
 
 
-def configure_logging(level: str = "info") -> None:
-    """Root logging for the CLI: one stream handler with the context formatter.
+def configure_logging(level: str = "info", fmt: LogFormat = "text") -> None:
+    """Root logging for the CLI: one stream handler with the context formatter (`json`:
+    one JSON object per line).
 
     Not dictConfig: that closes every existing handler (pytest's, in tests calling main)."""
     handler = logging.StreamHandler()
-    handler.setFormatter(ContextFormatter(LINE_FORMAT))
+    if fmt == "json":
+        from gateway.telemetry.logs import JsonFormatter  # it builds on this module
+
+        handler.setFormatter(JsonFormatter(LINE_FORMAT))
+    else:
+        handler.setFormatter(ContextFormatter(LINE_FORMAT))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())

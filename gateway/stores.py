@@ -13,7 +13,7 @@ from platforms.adapter import PlatformClient, RateLimitSettings, StoreConnection
 from platforms.canonical import Location, Product, Store
 from platforms.client_kit import StoreClient
 from platforms.errors import StoreNotFoundError
-from platforms.mapping_kit import Found, errors_of
+from platforms.mapping.kit import Found, errors_of
 from platforms.ratelimit import RateBucket
 from platforms.registry import get_spec
 
@@ -33,6 +33,9 @@ class KeyedTTLCache(Generic[V]):
         self.ttl = ttl
         self._cache: TTLCache[str, V] | None = TTLCache(maxsize, ttl) if ttl > 0 else None
         self._inflight: dict[str, asyncio.Future[V | None]] = {}
+        # keys answered without an upstream call (cached or already in flight) / fetched:
+        # read by gateway.telemetry into cartgraph_store_cache_requests_total
+        self.hits = self.misses = 0
 
     async def get_many(
         self, keys: Sequence[str], fetch: Callable[[list[str]], Awaitable[Mapping[str, V]]]
@@ -45,6 +48,8 @@ class KeyedTTLCache(Generic[V]):
         found: Found[V] = Found(await self.peek(keys))
         waiting = {k: self._inflight[k] for k in keys if k not in found and k in self._inflight}
         todo = [k for k in dict.fromkeys(keys) if k not in found and k not in waiting]
+        self.hits += len(found) + len(waiting)
+        self.misses += len(todo)
         if todo:
             await self._fetch_into(todo, fetch, found)
         for key, future in waiting.items():

@@ -1,11 +1,13 @@
-"""The adapter contract every platform package implements, and the spec it registers."""
+"""The read contract every platform package implements: store connections, queries, pages,
+and the `PlatformClient` protocol. (What a package registers, `PlatformSpec`, is in
+`platforms.registry`.)"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 from platforms.canonical import (
     Customer,
@@ -19,15 +21,7 @@ from platforms.canonical import (
     Refund,
     Variant,
 )
-from platforms.costs import CallCosts
 from platforms.errors import PayloadError
-
-if TYPE_CHECKING:
-    import aiohttp
-
-    from platforms.sandbox_kit import Sandbox
-    from platforms.webhooks import WebhookAdapter
-    from platforms.writes import PlatformWriter
 
 T = TypeVar("T")
 
@@ -61,12 +55,39 @@ class StoreConnection:
 
 
 @dataclass(frozen=True)
+class OrderSelection:
+    """What a caller will read of each listed order, so a client that can push a selection
+    down (Shopify's GraphQL) asks for only that, and fetches what the lines reach (variants,
+    products, stock, locations) with the page. Clients that cannot ignore it."""
+
+    line_items: bool = True
+    line_discounts: bool = True  # lineItems { totalDiscount } (and what derives from it)
+    line_variants: bool = True  # lineItems { variant }
+    line_products: bool = True  # lineItems { product }
+    customer: bool = True
+    addresses: bool = True
+    taxes: bool = True
+    shipping: bool = True
+    custom_fields: bool = True
+    fulfillments: bool = True
+    refunds: bool = True
+    # reached through the lines: fetched with the page into `Page.related`
+    variants: bool = False  # the lines' variants
+    products: bool = False  # the variants' products (`whole_products`: with every variant)
+    whole_products: bool = False
+    inventory: bool = False  # the variants' stock at every location
+    locations: bool = False  # the locations that stock is at
+
+
+@dataclass(frozen=True)
 class OrderQuery:
     """Filters for listing orders. Results come newest `updated_at` first."""
 
     updated_after: datetime | None = None
     created_after: datetime | None = None
     status: OrderStatus | None = None
+    # a hint, not a filter: no part of what a cursor is valid for (hence out of the repr)
+    select: OrderSelection | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -85,6 +106,19 @@ class CustomerQuery:
 
 
 @dataclass(frozen=True)
+class Related:
+    """Objects a page's selection reaches, fetched with the page by a client that pushes the
+    selection down: the gateway primes its loaders with them instead of asking again."""
+
+    variants: Mapping[str, Variant] = field(default_factory=dict)
+    products: Mapping[str, Product] = field(default_factory=dict)  # with every variant
+    # parents read without their variant list (see `VariantBatch.partial_products`)
+    partial_products: Mapping[str, Product] = field(default_factory=dict)
+    inventory: Mapping[str, list[InventoryLevel]] = field(default_factory=dict)  # by item id
+    locations: list[Location] | None = None  # every location of the store, when read
+
+
+@dataclass(frozen=True)
 class Page(Generic[T]):
     """One upstream page; `next_cursor` is the platform position of the next page, opaque."""
 
@@ -92,6 +126,7 @@ class Page(Generic[T]):
     next_cursor: str | None
     # payloads of this page that could not be mapped; the cursor still moves past them.
     errors: list[PayloadError] = field(default_factory=list)
+    related: Related | None = None
 
 
 @dataclass(frozen=True)
@@ -122,7 +157,7 @@ class PlatformClient(Protocol):
     Batch methods return a mapping that simply lacks ids the platform does not have:
     a missing id is `None` for that key, never an error for the whole batch. An id whose
     payload cannot be mapped is absent too, and named in the answer's `errors` when it is a
-    `platforms.mapping_kit.Found` (list reads put theirs in `Page.errors`).
+    `platforms.mapping.kit.Found` (list reads put theirs in `Page.errors`).
     """
 
     connection: StoreConnection
@@ -198,36 +233,3 @@ class PlatformClient(Protocol):
     async def aclose(self) -> None:
         """Release connections."""
         ...
-
-
-ClientFactory = Callable[["StoreConnection", "aiohttp.ClientSession | None"], PlatformClient]
-SandboxFactory = Callable[..., "Sandbox"]
-# builds a store's writer on top of its (one) client, sharing its transport and rate bucket.
-WriterFactory = Callable[[PlatformClient], "PlatformWriter"]
-RefundMarker = Callable[[Order], "str | None"]
-
-
-@dataclass(frozen=True)
-class PlatformSpec:
-    """What a platform package registers: how to build its client and its sandbox."""
-
-    platform: Platform
-    display_name: str
-    required_credentials: tuple[str, ...]
-    create_client: ClientFactory
-    create_sandbox: SandboxFactory
-    default_api_version: str | None = None
-    default_rate_limit: RateLimitSettings | None = None
-    notes: Mapping[str, str] = field(default_factory=dict)
-    # canonical fields ("Model.field") the platform's read API has no source for, each with
-    # the reason; the contract suite checks that every other field is mapped.
-    absent_fields: Mapping[str, str] = field(default_factory=dict)
-    create_writer: WriterFactory | None = None
-    # how the platform signs and shapes webhooks; None = no outbound webhooks (polling only).
-    webhooks: WebhookAdapter | None = None
-    # what the order payload shows of its refunds, as text that changes with every new refund
-    # (ids, or a refunded total); None = the payload shows none. Drives REFUND_CREATED.
-    refund_marker: RefundMarker | None = None
-    # upstream calls per read, for the gateway's cost estimate (COST_LIMIT) before executing;
-    # the default charges one call per object, so a new platform is never under-estimated.
-    call_costs: CallCosts = field(default_factory=CallCosts)

@@ -3,12 +3,24 @@
 from __future__ import annotations
 
 import enum
-from decimal import Decimal
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+)
 
 from platforms.ids import Kind, encode_id
+from platforms.money import CurrencyCode as CurrencyCode
+from platforms.money import DiscountLine as DiscountLine
+from platforms.money import LineComponent as LineComponent
+from platforms.money import LineItem as LineItem
+from platforms.money import Money as Money
+from platforms.money import ShippingLine as ShippingLine
+from platforms.money import TaxLine as TaxLine
 
 
 class Platform(enum.StrEnum):
@@ -23,16 +35,6 @@ class _Model(BaseModel):
     # strict: mapping code must hand over exact types (Decimal, aware datetime),
     # so a sloppy mapper fails loudly in tests instead of leaking strings to clients.
     model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
-
-
-CurrencyCode = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
-
-
-class Money(_Model):
-    """An exact amount in one currency."""
-
-    amount: Decimal
-    currency_code: CurrencyCode
 
 
 class CustomField(_Model):
@@ -122,45 +124,20 @@ class FulfillmentStatus(enum.StrEnum):
     UNKNOWN = "UNKNOWN"
 
 
-class TaxLine(_Model):
-    """One tax applied to an order or line."""
-
-    title: str
-    rate: Decimal | None = None
-    amount: Money
-
-
-class DiscountLine(_Model):
-    """A discount applied to an order (code or automatic)."""
-
-    code: str | None = None
-    kind: str | None = None
-    amount: Money
-
-
-class ShippingLine(_Model):
-    """A shipping method charged on an order."""
-
-    title: str
-    code: str | None = None
-    amount: Money
-
-
-class LineItem(_Model):
-    """One purchased line of an order."""
-
-    external_id: str
-    title: str
-    quantity: int
-    unit_price: Money
-    total_discount: Money | None = None
-    sku: str | None = None
-    variant_external_id: str | None = None
-    product_external_id: str | None = None
-
-
 class Order(Entity):
-    """A customer order."""
+    """A customer order. Money (docs/money.md): every amount is in `currency_code`, the
+    currency the customer paid in, and excludes tax except `total_tax` and `total_price`:
+
+    - `subtotal_price` = sum of line totals (after all discounts allocated to lines) plus
+      order-level fees (WooCommerce fee lines); before shipping and tax.
+    - `total_shipping` = shipping charged after shipping discounts.
+    - `total_discounts` = every discount: line discounts plus shipping discounts.
+    - `total_tax` = all tax, on lines and shipping, whether prices included it or not.
+    - `total_price` = what the customer was charged:
+      subtotal_price + total_shipping + total_tax (within the platform's rounding).
+    - `taxes_included`: the store's prices include tax (None where the platform does not
+      say); the amounts above are tax-exclusive either way.
+    """
 
     kind: Kind = Kind.ORDER
     number: str
@@ -177,6 +154,7 @@ class Order(Entity):
     total_shipping: Money
     total_discounts: Money
     total_price: Money
+    taxes_included: bool | None = None
     line_items: tuple[LineItem, ...] = ()
     tax_lines: tuple[TaxLine, ...] = ()
     discounts: tuple[DiscountLine, ...] = ()
@@ -248,6 +226,11 @@ class InventoryLevel(Entity):
     inventory_item_id: str
     location_external_id: str
     available: int | None = None
+    # Shopify's other inventory states; None where the platform has no such state.
+    on_hand: int | None = None  # physically at the location: available + committed + reserved…
+    committed: int | None = None  # sold, not yet shipped
+    incoming: int | None = None  # on its way to the location
+    reserved: int | None = None  # held back (e.g. for a draft order or a transfer)
     updated_at: AwareDatetime | None = None
 
 
@@ -305,7 +288,8 @@ class Fulfillment(Entity):
 
 
 class RefundLine(_Model):
-    """A quantity of one order line that a refund gave money back for."""
+    """A quantity of one order line that a refund gave money back for; `subtotal` is those
+    units' share of the line total (after discounts, excluding tax), positive."""
 
     line_item_external_id: str
     quantity: int
@@ -326,7 +310,8 @@ class RefundTransaction(_Model):
 
 
 class Refund(Entity):
-    """A refund (Magento credit memo) against an order."""
+    """A refund (Magento credit memo) against an order: `amount` is all money given back
+    (tax and shipping included), `shipping` the part of it for shipping; positive."""
 
     kind: Kind = Kind.REFUND
     order_external_id: str

@@ -18,7 +18,7 @@ from platforms.http import (
     RetryPolicy,
     UsageObserver,
 )
-from platforms.mapping_kit import MapSite
+from platforms.mapping.kit import MapSite
 from platforms.ratelimit import LeakyBucket
 
 

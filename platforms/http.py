@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -40,6 +41,8 @@ class Request:
     params: dict[str, str] = field(default_factory=dict, repr=False)
     headers: dict[str, str] = field(default_factory=dict, repr=False)
     json: Any = None
+    # what the rate bucket reserves for it: 1 request, or a GraphQL document's requested points
+    cost: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -99,6 +102,29 @@ class UsageObserver(Protocol):
 
     def observe(self, response: Response, bucket: RateBucket) -> None:
         """Correct the bucket from the platform's own numbers."""
+        ...
+
+
+class AttemptWatch(Protocol):
+    """One upstream attempt being watched; told how it ended."""
+
+    def done(self, status: int | None, error: BaseException | None) -> None:
+        """The attempt ended: the HTTP status when there was an answer, the error if any."""
+        ...
+
+
+class CallObserver(Protocol):
+    """Watches every upstream attempt (the gateway's metrics and traces plug one in);
+    platforms only call it, so they stay free of any telemetry library."""
+
+    def attempt(
+        self, request: Request, ctx: CallContext, attempt: int, wall_ns: int
+    ) -> AttemptWatch:
+        """An attempt leaves now (after the rate bucket); `wall_ns` is its start, epoch ns."""
+        ...
+
+    def retry(self, ctx: CallContext, error: CartgraphError, attempt: int) -> None:
+        """Attempt `attempt` failed with a retryable `error`; another follows."""
         ...
 
 
@@ -176,12 +202,15 @@ class HttpTransport:
         usage_observer: UsageObserver | None = None,
         retry: RetryPolicy | None = None,
         session: aiohttp.ClientSession | None = None,
+        observer: CallObserver | None = None,
     ) -> None:
         self.connection = connection
         self.authenticator = authenticator
         self.classifier = classifier
         self.bucket = bucket
         self.usage_observer = usage_observer
+        # metrics/traces of each attempt; the gateway sets it per app (None: nothing watched)
+        self.observer = observer
         self.retry = retry or RetryPolicy(max_attempts=connection.max_attempts)
         self._session = session
         self._owns_session = session is None
@@ -213,6 +242,8 @@ class HttpTransport:
             except RetryableError as error:
                 if attempt >= self.retry.max_attempts:
                     raise
+                if self.observer is not None:
+                    self.observer.retry(ctx, error, attempt)
                 delay = self.retry.delay(attempt, error)
                 log.warning(
                     "retrying %s after %s",
@@ -230,7 +261,24 @@ class HttpTransport:
 
     async def _send_once(self, request: Request, ctx: CallContext, attempt: int) -> Response:
         if self.bucket is not None:
-            await self.bucket.acquire()
+            await self.bucket.acquire(request.cost)
+        if self.observer is None:
+            return await self._exchange(request, ctx, attempt)
+        # started after the bucket: its latency is the platform's, not our own pacing
+        watch = self.observer.attempt(request, ctx, attempt, time.time_ns())
+        try:
+            response = await self._exchange(request, ctx, attempt)
+        except CartgraphError as error:
+            watch.done(error.status, error)
+            raise
+        except BaseException as error:  # cancelled: the client left or the deadline passed
+            watch.done(None, error)
+            raise
+        watch.done(response.status, None)
+        return response
+
+    async def _exchange(self, request: Request, ctx: CallContext, attempt: int) -> Response:
+        """Sign, send, read, classify: one attempt past the bucket."""
         signed = self.authenticator.apply(request)
         self.calls += 1
         try:

@@ -1,12 +1,88 @@
-"""The platform registry: one line per platform package; nothing else names platforms."""
+"""The platform registry: what a platform package registers (`PlatformSpec`) and one line per
+platform package; nothing else names platforms."""
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from platforms.adapter import PlatformSpec
-from platforms.canonical import Platform
+from platforms.adapter import PlatformClient, RateLimitSettings, StoreConnection
+from platforms.canonical import Order, Platform
+from platforms.costs import CallCosts
 from platforms.errors import ConfigError
+
+if TYPE_CHECKING:
+    import aiohttp
+
+    from platforms.sandbox.kit import Sandbox
+    from platforms.webhooks import WebhookAdapter
+    from platforms.writes.commands import PlatformWriter
+
+ClientFactory = Callable[[StoreConnection, "aiohttp.ClientSession | None"], PlatformClient]
+SandboxFactory = Callable[..., "Sandbox"]
+# builds a store's writer on top of its (one) client, sharing its transport and rate bucket.
+WriterFactory = Callable[[PlatformClient], "PlatformWriter"]
+RefundMarker = Callable[[Order], "str | None"]
+
+
+@dataclass(frozen=True)
+class PlatformSpec:
+    """What a platform package registers: how to build its client and its sandbox."""
+
+    platform: Platform
+    display_name: str
+    required_credentials: tuple[str, ...]
+    create_client: ClientFactory
+    create_sandbox: SandboxFactory
+    default_api_version: str | None = None
+    default_rate_limit: RateLimitSettings | None = None
+    notes: Mapping[str, str] = field(default_factory=dict)
+    # canonical fields ("Model.field") the platform's read API has no source for, each with
+    # the reason; the contract suite checks that every other field is mapped.
+    absent_fields: Mapping[str, str] = field(default_factory=dict)
+    create_writer: WriterFactory | None = None
+    # how the platform signs and shapes webhooks; None = no outbound webhooks (polling only).
+    webhooks: WebhookAdapter | None = None
+    # what the order payload shows of its refunds, as text that changes with every new refund
+    # (ids, or a refunded total); None = the payload shows none. Drives REFUND_CREATED.
+    refund_marker: RefundMarker | None = None
+    # upstream calls per read, for the gateway's cost estimate (COST_LIMIT) before executing;
+    # the default charges one call per object, so a new platform is never under-estimated.
+    call_costs: CallCosts = field(default_factory=CallCosts)
+    # the platform's other APIs, which a store selects with `options = { api = "<name>" }`
+    # (Shopify: "rest"); the fields above describe the default API, these what differs.
+    apis: Mapping[str, ApiDifferences] = field(default_factory=dict)
+    # the name of the default API, as `apis` and the contract suite's ids name it
+    default_api: str = "default"
+
+    def api_names(self) -> tuple[str, ...]:
+        """The default API's name, then the others'."""
+        return (self.default_api, *self.apis)
+
+    def for_api(self, name: str | None) -> PlatformSpec:
+        """This spec as it describes one API (None or an unknown name: the default)."""
+        other = self.apis.get(name or "")
+        if other is None:
+            return self
+        return dataclasses.replace(
+            self, absent_fields=other.absent_fields, call_costs=other.call_costs, apis={}
+        )
+
+    def for_connection(self, connection: StoreConnection) -> PlatformSpec:
+        """This spec for the API the store's connection selects."""
+        return self.for_api(connection.options.get("api"))
+
+
+@dataclass(frozen=True)
+class ApiDifferences:
+    """What another API of the platform has that differs from the default API's spec."""
+
+    absent_fields: Mapping[str, str] = field(default_factory=dict)
+    call_costs: CallCosts = field(default_factory=CallCosts)
+
 
 # Each module exports SPEC: PlatformSpec. Adding a platform = one line here.
 _MODULES: dict[Platform, str] = {

@@ -13,6 +13,7 @@ from strawberry.scalars import JSON
 
 from platforms import canonical as c
 from platforms.ids import GlobalId, Kind, decode_id
+from platforms.money import plain_amount, plain_text
 
 if TYPE_CHECKING:
     from resolvers.stores import Store
@@ -34,15 +35,32 @@ ProductStatusEnum = strawberry.enum(
 )
 
 
-@strawberry.type(description="An exact amount of money in one currency.")
+class PlainDecimal(Decimal):
+    """A Decimal whose str() is never in exponent form: the Decimal scalar serialises with
+    str(), and str(Decimal("1E-7")) is "1E-7"."""
+
+    __slots__ = ()
+
+    def __str__(self) -> str:
+        return plain_text(self)
+
+
+@strawberry.type(
+    description="An exact amount of money in one currency. Every money field's meaning "
+    "(tax basis, discounts, sign) is defined in docs/money.md."
+)
 class Money:
-    amount: Decimal = strawberry.field(description="The amount, as an exact decimal string.")
+    amount: Decimal = strawberry.field(
+        description='The amount as a plain decimal string with the currency\'s minor units '
+        '("20.00", "1500" in JPY; more digits only when the value has them, never "2E+1").'
+    )
     currency_code: str = strawberry.field(description="ISO 4217 currency code.")
 
     @classmethod
     def of(cls, money: c.Money) -> Money:
-        """From the canonical value."""
-        return cls(amount=money.amount, currency_code=money.currency_code)
+        """From the canonical value (re-rendered: a Money built before this rule stays safe)."""
+        amount = PlainDecimal(plain_amount(money.amount, money.currency_code))
+        return cls(amount=amount, currency_code=money.currency_code)
 
     @classmethod
     def maybe(cls, money: c.Money | None) -> Money | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from graphql import GraphQLError
 
@@ -12,6 +12,9 @@ from gateway.auth.principal import Principal
 from gateway.stores import StoreHandle, StoreRegistry
 from platforms.errors import CartgraphError, StoreNotFoundError
 from resolvers.loaders import Loaders
+
+if TYPE_CHECKING:
+    from gateway.telemetry.hub import Telemetry
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,8 @@ class RequestContext:
     # graphql-ws / graphql-transport-ws `connection_init` payload (Strawberry sets it).
     connection_params: Any = None
     partial_errors: list[GraphQLError] = field(default_factory=list)
+    # the app's metrics and tracer (gateway.telemetry.graphql); None: a schema run bare
+    telemetry: Telemetry | None = None
 
     def __post_init__(self) -> None:
         self.loaders = Loaders(self)

@@ -223,8 +223,8 @@ class Estimator:
     def _add(self, store_id: str, read: Read, keys: int) -> None:
         if store_id not in self.ctx.visible_store_ids:
             return  # unknown or out of scope: refused by the resolver, never called
-        platform = self.ctx.registry.get(store_id).connection.platform
-        calls = get_spec(platform).call_costs.calls(read, keys)
+        connection = self.ctx.registry.get(store_id).connection
+        calls = get_spec(connection.platform).for_connection(connection).call_costs.calls(read, keys)
         self.estimate.per_store[store_id] += calls
 
     def _locations(self, store_id: str) -> None:

@@ -7,6 +7,7 @@ from datetime import datetime
 import strawberry
 
 from platforms import canonical as c
+from platforms.mapping.lines import refund_on_order_lines
 from resolvers.common import Money, StoreObject, entity_fields
 from resolvers.loaders import StoreKey
 
@@ -148,4 +149,5 @@ async def refunds_of(info: strawberry.Info, order: c.Order) -> list[Refund]:
     found = client.embedded_refunds(order)
     if found is None:
         found = await info.context.loaders.refunds.load(StoreKey(order.store_id, order.external_id))
-    return [Refund.of(r) for r in found or []]
+    # child rows (Magento bundle/configurable items) onto their line; strays dropped
+    return [Refund.of(refund_on_order_lines(r, order)) for r in found or []]

@@ -21,6 +21,21 @@ class InventoryLevel(StoreObject):
     available: int | None = strawberry.field(
         description="Units available to sell; null when the platform does not track stock."
     )
+    on_hand: int | None = strawberry.field(
+        description="Units physically at the location (available, committed and reserved "
+        "together); null where the platform has no such state (Shopify has it)."
+    )
+    committed: int | None = strawberry.field(
+        description="Units sold but not yet shipped; null where the platform has no such state."
+    )
+    incoming: int | None = strawberry.field(
+        description="Units on their way to the location; null where the platform has no such "
+        "state."
+    )
+    reserved: int | None = strawberry.field(
+        description="Units held back (draft orders, transfers); null where the platform has no "
+        "such state."
+    )
     updated_at: datetime | None = strawberry.field(description="When the level last changed (UTC).")
     location_external_id: strawberry.Private[str]
 
@@ -31,6 +46,10 @@ class InventoryLevel(StoreObject):
             **entity_fields(level),
             inventory_item_id=level.inventory_item_id,
             available=level.available,
+            on_hand=level.on_hand,
+            committed=level.committed,
+            incoming=level.incoming,
+            reserved=level.reserved,
             updated_at=level.updated_at,
             location_external_id=level.location_external_id,
         )

@@ -9,7 +9,7 @@ import strawberry
 from platforms import canonical as c
 from platforms.errors import InvalidInputError
 from platforms.ids import Kind, decode_id
-from platforms.writes import AdjustInventory, SetInventory, WriteCommand
+from platforms.writes.commands import AdjustInventory, SetInventory, WriteCommand
 from resolvers.inventory import InventoryLevel
 from resolvers.write_operations import NotDone, WriteOperation, run_write
 

@@ -11,8 +11,8 @@ import strawberry
 
 from platforms.errors import InvalidInputError
 from platforms.ids import Kind, decode_id, encode_id
-from platforms.write_results import fulfillment_of, refund_of
-from platforms.writes import CancelOrder, CreateFulfillment, CreateRefund, LineQuantity
+from platforms.writes.commands import CancelOrder, CreateFulfillment, CreateRefund, LineQuantity
+from platforms.writes.results import fulfillment_of, refund_of
 from resolvers.fulfillments import Fulfillment, Refund
 from resolvers.write_operations import NotDone, WriteOperation, money_input, run_write
 

@@ -69,8 +69,9 @@ def decode_cursor(cursor: str, fingerprint: str, store_ids: list[str]) -> dict[s
         data = orjson.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
         positions = {s: _position(v) for s, v in data["p"].items()}
         same_query = data["f"] == fingerprint
-    # AttributeError: "p" is not an object (a forged cursor; found by fuzzing)
-    except (binascii.Error, orjson.JSONDecodeError, KeyError, TypeError, ValueError, AttributeError):
+    except (binascii.Error, orjson.JSONDecodeError, KeyError, TypeError, ValueError):
+        raise InvalidInputError("Malformed cursor in `after`") from None
+    except AttributeError:  # "p" is not an object: a forged cursor (found by fuzzing)
         raise InvalidInputError("Malformed cursor in `after`") from None
     if not same_query or set(positions) != set(store_ids):
         raise InvalidInputError("Cursor in `after` was made for other stores or filters")

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import strawberry
 
 from platforms.ids import Kind, decode_id, encode_id
-from platforms.writes import UpdateVariantPrice
+from platforms.writes.commands import UpdateVariantPrice
 from resolvers.write_operations import NotDone, WriteOperation, money_input, run_write
 
 

@@ -14,6 +14,7 @@ from strawberry.extensions import (
 from strawberry.extensions.max_aliases import create_validator as max_aliases_rule
 from strawberry.extensions.query_depth_limiter import create_validator as max_depth_rule
 
+from gateway.telemetry.graphql import OperationTelemetry
 from platforms.errors import CartgraphError
 from platforms.ids import Kind, decode_id
 from resolvers.authz import ScopeCheck
@@ -106,6 +107,7 @@ def build_schema(
     if not introspection:  # production: clients get the SDL from the operator, not the API
         limits.append(NoSchemaIntrospectionCustomRule)
     extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
+        OperationTelemetry,  # outermost: its span and clock cover the others, it sees final errors
         ErrorShaping,
         ScopeCheck,  # before anything executes: a missing scope costs nothing upstream
         CostGuard,  # after ScopeCheck: list caps, COST_LIMIT and per-caller budgets

@@ -15,7 +15,7 @@ from strawberry.scalars import JSON
 from gateway.auth.principal import Principal, Scope
 from gateway.writes.model import Job, JobStatus
 from platforms.errors import InvalidInputError, UnsupportedOnPlatformError
-from platforms.writes import IdempotencyKeyReusedError, WriteCommand
+from platforms.writes.commands import IdempotencyKeyReusedError, WriteCommand
 from resolvers.connections import PageInfo
 
 if TYPE_CHECKING:

@@ -14,8 +14,8 @@ from gateway.app import create_app
 from gateway.server import running
 from gateway.stores import CacheTTLs, StoreRegistry
 from platforms.adapter import RateLimitSettings, StoreConnection
-from platforms.sandbox_kit import serve
-from platforms.shopify.sandbox import ShopifySandbox
+from platforms.sandbox.kit import serve
+from platforms.shopify.sandbox.app import ShopifySandbox
 from resolvers.context import Limits
 from tests.helpers.auth import AUTH_HEADERS, admin_gate
 from tests.helpers.postgres import backend, pg_database, pg_url  # noqa: F401 - fixtures

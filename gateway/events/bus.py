@@ -64,6 +64,7 @@ class EventBus:
     def __init__(self, buffer: int = DEFAULT_BUFFER) -> None:
         self.buffer = buffer
         self._subscribers: set[Subscriber] = set()
+        self.cut_offs = 0  # subscribers dropped for overflowing (a metric reads it)
 
     def subscribe(self, accepts: Callable[[StoredEvent], bool]) -> Subscriber:
         """A new subscriber; call `unsubscribe` when done."""
@@ -83,6 +84,7 @@ class EventBus:
                 subscriber.offer(event)
             if subscriber.overflowed:
                 self._subscribers.discard(subscriber)
+                self.cut_offs += 1
 
     @property
     def subscriber_count(self) -> int:

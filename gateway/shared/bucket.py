@@ -178,7 +178,8 @@ class RedisBucket:
         if self._link.usable:
             try:
                 return await self.run_script(cost, report)
-            except (RedisError, OSError) as exc:
+            # a malformed answer too: a pump that died would stall every call queued here
+            except (RedisError, OSError, ValueError) as exc:
                 self._link.failed("the rate bucket", exc)
         if cost:
             await self._local.acquire(cost)

@@ -6,7 +6,7 @@ import enum
 from dataclasses import dataclass
 from typing import Any
 
-from platforms.writes import WriteCommand, command_from_payload
+from platforms.writes.commands import WriteCommand, command_from_payload
 
 
 class JobStatus(enum.StrEnum):

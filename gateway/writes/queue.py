@@ -9,8 +9,9 @@ import logging
 import os
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from pathlib import Path
+from typing import Any
 
 from gateway.stores import StoreRegistry
 from gateway.writes.model import Job, JobStatus, NewJob
@@ -21,7 +22,7 @@ from gateway.writes.store import WriteStore
 from platforms.errors import InvalidInputError, UnsupportedOnPlatformError
 from platforms.http import RetryPolicy
 from platforms.registry import get_spec
-from platforms.writes import (
+from platforms.writes.commands import (
     IdempotencyKeyReusedError,
     OutcomeUnknownError,
     PlatformWriter,
@@ -90,6 +91,10 @@ class WriteQueue:
         self._dispatcher: asyncio.Task[None] | None = None
         self._stopping = False
         self._leader = LeaderLock(lock_path)
+        # wraps each attempt (gateway.telemetry: a span per write attempt); None: as is
+        self.attempt_hook: (
+            Callable[[Job, Coroutine[Any, Any, None]], Coroutine[Any, Any, None]] | None
+        ) = None
 
     # --- writers ----------------------------------------------------------------------
 
@@ -278,7 +283,10 @@ class WriteQueue:
             free = self.concurrency - len(self._tasks)
             if free > 0:
                 for job in await self.store.claim(self.clock(), free):
-                    task = asyncio.create_task(self._runner.run(job))
+                    attempt = self._runner.run(job)
+                    if self.attempt_hook is not None:
+                        attempt = self.attempt_hook(job, attempt)
+                    task = asyncio.create_task(attempt)
                     self._tasks.add(task)
                     task.add_done_callback(self._task_done)
             due = await self.store.next_due()

@@ -18,7 +18,7 @@ from platforms.errors import (
     UpstreamTimeoutError,
 )
 from platforms.http import RetryPolicy
-from platforms.writes import PlatformWriter, SettleWindow, WriteOutcome
+from platforms.writes.commands import PlatformWriter, SettleWindow, WriteOutcome
 
 log = logging.getLogger("cartgraph.writes")
 

@@ -4,21 +4,21 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from platforms.adapter import PlatformSpec
 from platforms.canonical import Platform
 from platforms.costs import Batch, CallCosts, Read
 from platforms.magento.client import MagentoClient
-from platforms.magento.map_people import refund_marker
+from platforms.magento.mapping.people import refund_marker
 from platforms.magento.rest import DEFAULT_RATE_LIMIT
-from platforms.magento.writes import create_writer
+from platforms.magento.writes.writer import create_writer
+from platforms.registry import PlatformSpec
 
 if TYPE_CHECKING:
-    from platforms.sandbox_kit import Sandbox
+    from platforms.sandbox.kit import Sandbox
 
 
 def _create_sandbox(**kwargs: Any) -> Sandbox:
     # imported lazily: a production gateway never loads the emulator.
-    from platforms.magento.sandbox import MagentoSandbox
+    from platforms.magento.sandbox.app import MagentoSandbox
 
     return MagentoSandbox(**kwargs)
 
@@ -64,6 +64,11 @@ SPEC = PlatformSpec(
         "Variant.compare_at_price": "sale prices are special_price attributes (not mapped)",
         "InventoryLevel.updated_at": "MSI source items carry no timestamp",
         "Address.country": "addresses carry country_id (the code) only",
+        **dict.fromkeys(
+            ("InventoryLevel.on_hand", "InventoryLevel.committed", "InventoryLevel.incoming"),
+            "stock is one available quantity",
+        ),
+        "InventoryLevel.reserved": "stock is one available quantity",
     },
     create_writer=create_writer,
     refund_marker=refund_marker,

@@ -9,7 +9,7 @@ from platforms.adapter import OrderQuery, Page, ProductQuery, VariantBatch, Vari
 from platforms.canonical import InventoryLevel, Location, Order, OrderStatus, Product
 from platforms.client_kit import numeric_ids
 from platforms.errors import NotFoundError, PayloadError
-from platforms.magento.catalog import (
+from platforms.magento.client_catalog import (
     assemble_products,
     assemble_variant_batch,
     by_id,
@@ -17,18 +17,18 @@ from platforms.magento.catalog import (
     missing_children,
 )
 from platforms.magento.client_people import MagentoPeopleReads
-from platforms.magento.convert import format_time
-from platforms.magento.map_catalog import (
+from platforms.magento.mapping.catalog import (
     child_ids,
     default_location,
     map_source,
     map_source_item,
     stock_levels,
 )
-from platforms.magento.map_orders import STATE_TO_STATUS, map_order
+from platforms.magento.mapping.common import format_time
+from platforms.magento.mapping.orders import STATE_TO_STATUS, map_order
+from platforms.magento.pagination import MAX_PAGE_SIZE, PagePosition, SearchCriteria
 from platforms.magento.rest import Payload
-from platforms.magento.search import MAX_PAGE_SIZE, PagePosition, SearchCriteria
-from platforms.mapping_kit import Found
+from platforms.mapping.kit import Found
 
 
 class MagentoClient(MagentoPeopleReads):

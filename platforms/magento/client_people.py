@@ -9,11 +9,11 @@ from platforms.adapter import CustomerQuery, Page
 from platforms.canonical import Customer, Fulfillment, Order, Refund
 from platforms.client_kit import numeric_ids
 from platforms.errors import PayloadError
-from platforms.magento.convert import format_time
-from platforms.magento.map_people import map_creditmemo, map_customer, map_shipment
+from platforms.magento.mapping.common import format_time
+from platforms.magento.mapping.people import map_creditmemo, map_customer, map_shipment
+from platforms.magento.pagination import SearchCriteria
 from platforms.magento.rest import MagentoRest, Payload
-from platforms.magento.search import SearchCriteria
-from platforms.mapping_kit import Found, MapSite
+from platforms.mapping.kit import Found, MapSite
 
 
 class MagentoPeopleReads(MagentoRest):

@@ -13,9 +13,9 @@ from platforms.client_kit import StoreClient, Wiring, chunked
 from platforms.errors import ConfigError
 from platforms.http import Request
 from platforms.magento.auth import BearerAuthenticator
-from platforms.magento.classifier import MagentoErrorClassifier
-from platforms.magento.convert import as_dict, as_list, to_int
-from platforms.magento.search import MAX_PAGE_SIZE, PagePosition, SearchCriteria
+from platforms.magento.classify import MagentoErrorClassifier
+from platforms.magento.mapping.common import as_dict, as_list, to_int
+from platforms.magento.pagination import MAX_PAGE_SIZE, PagePosition, SearchCriteria
 
 # Magento has no general REST rate limit; PHP-FPM workers are the bottleneck, so we
 # impose a modest bucket of our own rather than saturate a merchant's server.

@@ -1,4 +1,4 @@
-"""Shopify platform package: Admin REST client, mapping and (lazily) the sandbox."""
+"""Shopify platform package: Admin GraphQL (default) and REST clients, mapping, lazy sandbox."""
 
 from __future__ import annotations
 
@@ -6,34 +6,65 @@ from typing import TYPE_CHECKING, Any
 
 import aiohttp
 
-from platforms.adapter import PlatformSpec, StoreConnection
+from platforms.adapter import StoreConnection
 from platforms.canonical import Platform
 from platforms.costs import FREE, Batch, CallCosts, Read
+from platforms.registry import ApiDifferences, PlatformSpec
 from platforms.shopify.client import ShopifyClient
-from platforms.shopify.mapping_people import refund_marker
+from platforms.shopify.client_graphql import ShopifyGraphqlClient
+from platforms.shopify.mapping.graphql_people import refund_marker
 from platforms.shopify.rest import DEFAULT_API_VERSION, DEFAULT_RATE_LIMIT
 from platforms.shopify.webhooks import ShopifyWebhooks
-from platforms.shopify.writes import create_writer
+from platforms.shopify.writes.writer import create_writer
 
 if TYPE_CHECKING:
-    from platforms.sandbox_kit import Sandbox
+    from platforms.sandbox.kit import Sandbox
 
-__all__ = ["SPEC", "ShopifyClient"]
+__all__ = ["SPEC", "ShopifyClient", "ShopifyGraphqlClient"]
+
+REST = "rest"  # `options = { api = "rest" }`: the Admin REST API (custom apps that use it)
 
 
 def _create_client(
     connection: StoreConnection, session: aiohttp.ClientSession | None
-) -> ShopifyClient:
-    return ShopifyClient(connection, session=session)
+) -> ShopifyClient | ShopifyGraphqlClient:
+    if connection.options.get("api") == REST:
+        return ShopifyClient(connection, session=session)
+    return ShopifyGraphqlClient(connection, session=session)
 
 
 def _create_sandbox(*args: Any, **kwargs: Any) -> Sandbox:
     # imported here so serving real stores never loads the emulator and its seed data.
-    from platforms.shopify.sandbox import ShopifySandbox
+    from platforms.shopify.sandbox.app import ShopifySandbox
 
     sandbox: Sandbox = ShopifySandbox(*args, **kwargs)
     return sandbox
 
+
+# Admin GraphQL: requests are bounded by points (1,000 a document), so a batch is as many
+# objects as the dearest document of its kind holds. An orders page with every part selected
+# holds 10 orders (fewer parts, more: the nested 50-order page is 1 document); the lines'
+# variants, products and stock at 3 locations come with it at 11 points a variant (the
+# nested page's 122 variants: 2 documents). By id (`nodes`): orders 20, products with 10
+# variants 20, customers 40, fulfillments 35, refunds 25 a document; stock 1 + 2 points an
+# item per location (25 locations at most aliased: 19 items), plus the locations once.
+GRAPHQL_CALL_COSTS = CallCosts(
+    {
+        Read.LIST_ORDERS: Batch(per_call=10),
+        Read.LIST_PRODUCTS: Batch(per_call=20),
+        Read.LIST_CUSTOMERS: Batch(per_call=40),
+        Read.ORDERS: Batch(per_call=20),
+        Read.PRODUCTS: Batch(per_call=20),
+        Read.VARIANTS: Batch(per_call=20),
+        Read.VARIANTS_UNHINTED: Batch(per_call=20, fixed=1),
+        Read.INVENTORY: Batch(per_call=19, fixed=1),
+        Read.LOCATIONS: Batch(fixed=1),
+        Read.CUSTOMERS: Batch(per_call=40),
+        Read.FULFILLMENTS: Batch(per_call=35),
+        Read.REFUNDS: Batch(per_call=25),
+        Read.WRITE: Batch(per_key=4),  # writes go through REST until #14's item 4
+    }
+)
 
 # Admin REST: 250 ids or rows a call, inventory levels 50 items a call; fulfillments and
 # refunds ride on the order payload; a variant without its product is one call each.
@@ -64,11 +95,26 @@ SPEC = PlatformSpec(
     default_api_version=DEFAULT_API_VERSION,
     default_rate_limit=DEFAULT_RATE_LIMIT,
     absent_fields={
-        "Product.custom_fields": "metafields are a separate request per product",
-        "Variant.custom_fields": "metafields are a separate request per variant",
+        "Variant.custom_fields": "variant metafields are not read (12 points a variant)",
+        "LineItem.components": "order lines have no child rows (bundles are plugins)",
     },
     webhooks=ShopifyWebhooks(),
     create_writer=create_writer,
     refund_marker=refund_marker,
-    call_costs=CALL_COSTS,
+    call_costs=GRAPHQL_CALL_COSTS,
+    default_api="graphql",
+    apis={
+        REST: ApiDifferences(
+            absent_fields={
+                "Product.custom_fields": "metafields are a separate request per product",
+                "Variant.custom_fields": "metafields are a separate request per variant",
+                "LineItem.components": "order lines have no child rows (bundles are plugins)",
+                **dict.fromkeys(
+                    (f"InventoryLevel.{q}" for q in ("on_hand", "committed", "incoming", "reserved")),
+                    "REST inventory levels show `available` only",
+                ),
+            },
+            call_costs=CALL_COSTS,
+        )
+    },
 )

@@ -12,15 +12,15 @@ from platforms.client_kit import chunked
 from platforms.client_kit import numeric_ids as _numeric_ids
 from platforms.errors import NotFoundError, PayloadError
 from platforms.http import CallContext
-from platforms.mapping_kit import Found, partition
+from platforms.mapping.kit import Found, partition
 from platforms.shopify.client_people import ShopifyPeopleReads
-from platforms.shopify.mapping_orders import map_order
-from platforms.shopify.mapping_products import (
+from platforms.shopify.mapping.catalog import (
     map_inventory_level,
     map_location,
     map_product,
     map_variant,
 )
+from platforms.shopify.mapping.orders import map_order
 from platforms.shopify.pagination import MAX_LIMIT
 
 INVENTORY_ITEMS_PER_REQUEST = 50  # Shopify's documented max for inventory_item_ids

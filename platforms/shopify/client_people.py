@@ -11,8 +11,8 @@ from platforms.adapter import CustomerQuery, Page
 from platforms.canonical import Customer, Fulfillment, Order, Refund
 from platforms.client_kit import numeric_ids
 from platforms.errors import PayloadError
-from platforms.mapping_kit import Found, partition
-from platforms.shopify.mapping_people import map_customer, map_fulfillment, map_refund
+from platforms.mapping.kit import Found, partition
+from platforms.shopify.mapping.people import map_customer, map_fulfillment, map_refund
 from platforms.shopify.rest import ShopifyRest
 
 if TYPE_CHECKING:

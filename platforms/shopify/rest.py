@@ -12,7 +12,7 @@ from platforms.canonical import Platform
 from platforms.client_kit import StoreClient, Wiring, chunked
 from platforms.errors import InvalidInputError, PayloadError, UpstreamValidationError
 from platforms.http import CallContext, Request, Response
-from platforms.mapping_kit import MapSite
+from platforms.mapping.kit import MapSite
 from platforms.shopify.auth import ShopifyTokenAuth
 from platforms.shopify.classify import ShopifyCallLimitObserver, ShopifyErrorClassifier
 from platforms.shopify.pagination import MAX_LIMIT, LinkPaginator
@@ -20,9 +20,22 @@ from platforms.shopify.pagination import MAX_LIMIT, LinkPaginator
 T = TypeVar("T")
 K = TypeVar("K")
 
-DEFAULT_API_VERSION = "2025-07"
+DEFAULT_API_VERSION = "2026-10"  # GraphQL and REST alike
 DEFAULT_RATE_LIMIT = RateLimitSettings(40, 2)
 IDS_PER_REQUEST = 250  # `ids=` on orders/products/customers: one page of up to 250 objects
+
+
+def answer_field(body: Any, key: str, ctx: CallContext) -> dict[str, Any]:
+    """`body[key]` as an object, or a PayloadError naming the operation (a write's answer)."""
+    value = body.get(key) if isinstance(body, dict) else None
+    if not isinstance(value, dict):
+        raise PayloadError(
+            f"Shopify {ctx.operation} answer lacks {key!r}",
+            store_id=ctx.store_id,
+            platform=ctx.platform,
+            operation=ctx.operation,
+        )
+    return value
 
 
 class ShopifyRest(StoreClient):

@@ -7,8 +7,8 @@ from collections.abc import Mapping, Sequence
 from pydantic import ValidationError
 
 from platforms.errors import PayloadError
-from platforms.shopify.mapping_orders import map_order
-from platforms.shopify.mapping_products import map_inventory_level
+from platforms.shopify.mapping.catalog import map_inventory_level
+from platforms.shopify.mapping.orders import map_order
 from platforms.webhooks import (
     WebhookDelivery,
     WebhookPayloadError,

@@ -4,19 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from platforms.adapter import PlatformSpec
 from platforms.canonical import Platform
 from platforms.costs import FREE, Batch, CallCosts, Read
+from platforms.registry import PlatformSpec
 from platforms.woocommerce.client import WooCommerceClient
-from platforms.woocommerce.mapping_people import refund_marker
+from platforms.woocommerce.mapping.people import refund_marker
 from platforms.woocommerce.rest import DEFAULT_RATE_LIMIT
 from platforms.woocommerce.webhooks import WooCommerceWebhooks
-from platforms.woocommerce.writes import create_writer
+from platforms.woocommerce.writes.writer import create_writer
 
 
 def _create_sandbox(**kwargs: Any) -> Any:
     # lazy: the gateway imports SPEC in production, where the sandbox (and its seed) is unused.
-    from platforms.woocommerce.sandbox import WooCommerceSandbox
+    from platforms.woocommerce.sandbox.app import WooCommerceSandbox
 
     return WooCommerceSandbox(**kwargs)
 
@@ -60,6 +60,12 @@ SPEC = PlatformSpec(
         "Location.address": "the one location is synthetic (address is in settings)",
         "Address.country": "addresses carry the country code only",
         "Address.province": "addresses carry the state code only",
+        "LineItem.components": "order lines have no child rows (bundles are plugins)",
+        **dict.fromkeys(
+            ("InventoryLevel.on_hand", "InventoryLevel.committed", "InventoryLevel.incoming"),
+            "stock is one available quantity",
+        ),
+        "InventoryLevel.reserved": "stock is one available quantity",
     },
     webhooks=WooCommerceWebhooks(),
     create_writer=create_writer,

@@ -9,10 +9,9 @@ from datetime import UTC, datetime
 from platforms.adapter import OrderQuery, Page, ProductQuery, VariantBatch, VariantKey
 from platforms.canonical import InventoryLevel, Location, Order, Product, Variant
 from platforms.errors import PayloadError
-from platforms.mapping_kit import Found
+from platforms.mapping.kit import Found
 from platforms.woocommerce.client_people import WooCommercePeopleReads
-from platforms.woocommerce.mapping_orders import WOO_STATUSES_FOR, map_order
-from platforms.woocommerce.mapping_products import (
+from platforms.woocommerce.mapping.catalog import (
     is_variable,
     map_product,
     map_variation,
@@ -20,7 +19,8 @@ from platforms.woocommerce.mapping_products import (
     stock_level,
     store_location,
 )
-from platforms.woocommerce.paginator import MAX_PER_PAGE
+from platforms.woocommerce.mapping.orders import WOO_STATUSES_FOR, map_order
+from platforms.woocommerce.pagination import MAX_PER_PAGE
 from platforms.woocommerce.rest import Payload, numeric
 
 

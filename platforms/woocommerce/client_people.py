@@ -8,8 +8,8 @@ from collections.abc import Mapping, Sequence
 from platforms.adapter import CustomerQuery, Page
 from platforms.canonical import Customer, Fulfillment, Order, Refund
 from platforms.errors import NotFoundError, PayloadError
-from platforms.mapping_kit import Found
-from platforms.woocommerce.mapping_people import (
+from platforms.mapping.kit import Found
+from platforms.woocommerce.mapping.people import (
     fulfillments_from_order,
     map_customer,
     map_refund,

@@ -13,14 +13,21 @@ from platforms.client_kit import StoreClient, Wiring, chunked
 from platforms.errors import ConfigError, NotFoundError, PayloadError
 from platforms.http import Request
 from platforms.woocommerce.auth import WooCommerceAuthenticator
-from platforms.woocommerce.classifier import WooCommerceClassifier
-from platforms.woocommerce.paginator import MAX_PER_PAGE, PagePaginator
+from platforms.woocommerce.classify import WooCommerceClassifier
+from platforms.woocommerce.pagination import MAX_PER_PAGE, PagePaginator
 
 API_PREFIX = "/wp-json/wc/v3"
 # Core WooCommerce has no REST rate limit; PHP workers are the bottleneck, so we
 # self-limit to 20 requests in a burst, 10/s sustained.
 DEFAULT_RATE_LIMIT = RateLimitSettings(20, 10)
 Payload = dict[str, Any]
+
+
+def answer_object(body: Any) -> Payload:
+    """A write's answer as the object WooCommerce sends, or a PayloadError."""
+    if not isinstance(body, dict):
+        raise PayloadError("WooCommerce answered a write with something other than an object")
+    return body
 
 
 def numeric(ids: Iterable[str]) -> list[str]:

@@ -17,9 +17,9 @@ from platforms.webhooks import (
     required_header,
     verify_base64,
 )
-from platforms.woocommerce.mapping_common import external_id
-from platforms.woocommerce.mapping_orders import map_order
-from platforms.woocommerce.mapping_products import is_variable, stock_level
+from platforms.woocommerce.mapping.catalog import is_variable, stock_level
+from platforms.woocommerce.mapping.common import external_id
+from platforms.woocommerce.mapping.orders import map_order
 
 ORDER_TOPICS = frozenset({"order.created", "order.updated", "order.restored"})
 # product bodies carry `stock_quantity`: the level at the store's one location.

@@ -9,7 +9,7 @@ import aiohttp
 from gateway.quotas import BudgetSettings
 from platforms.adapter import RateLimitSettings
 from platforms.canonical import Platform
-from platforms.sandbox_kit import Sandbox
+from platforms.sandbox.kit import Sandbox
 from tests.helpers.auth import AUTH_HEADERS
 from tests.helpers.budgets import error_of, rig
 from tests.resolvers.test_cost import LEVELS, made_up_variants

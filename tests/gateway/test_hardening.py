@@ -26,6 +26,15 @@ async def test_a_body_that_is_not_a_json_object_is_a_typed_400(body):
     assert answer["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
 
 
+@pytest.mark.parametrize("name", [{"a": 1}, ["Q"], 5, True])
+async def test_an_operation_name_that_is_not_a_string_is_a_typed_400(name):
+    """Found by fuzzing: an object as `operationName` reached the metrics as INTERNAL."""
+    async with hostile_gateway() as gw:
+        status, answer = await gw.post({"query": "query Q { __typename }", "operationName": name})
+    assert status == 400
+    assert answer["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
+
+
 async def _raw_exchange(url: str, head: bytes, chunks: list[bytes]) -> bytes:
     """Send `head` then `chunks` on a raw socket while reading; returns what came back."""
     parts = urlsplit(url)

@@ -16,7 +16,7 @@ from gateway.stores import CacheTTLs, StoreRegistry
 from platforms.adapter import StoreConnection
 from platforms.canonical import Platform
 from platforms.registry import get_spec
-from platforms.sandbox_kit import Sandbox, serve
+from platforms.sandbox.kit import Sandbox, serve
 from tests.helpers.auth import AUTH_HEADERS, admin_gate
 
 SIZE: dict[str, Any] = {"seed": 1, "orders": 300, "products": 80}

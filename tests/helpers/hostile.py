@@ -15,8 +15,8 @@ from gateway.documents import PersistedDocuments
 from gateway.hardening import Hardening
 from gateway.server import running
 from gateway.stores import CacheTTLs, StoreRegistry
-from platforms.sandbox_kit import serve
-from platforms.shopify.sandbox import ShopifySandbox
+from platforms.sandbox.kit import serve
+from platforms.shopify.sandbox.app import ShopifySandbox
 from resolvers.limits import DocumentCaches
 
 

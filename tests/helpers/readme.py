@@ -67,6 +67,7 @@ NOT_RUN = {
     "./run test": "the command running this test",
     "./run bench": "about 10 minutes; tests/bench covers the harness",
     ".venv/bin/python -m": "a profiler run (bench.profile) over the benchmark's stores",
+    "docker compose": "needs a Docker engine; tests/gateway/test_deploy.py checks its files",
 }
 
 

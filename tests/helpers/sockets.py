@@ -26,8 +26,8 @@ from gateway.server import running
 from gateway.sockets import SocketSlots
 from gateway.stores import CacheTTLs, StoreRegistry
 from platforms.adapter import RateLimitSettings
-from platforms.sandbox_kit import serve
-from platforms.shopify.sandbox import ShopifySandbox
+from platforms.sandbox.kit import serve
+from platforms.shopify.sandbox.app import ShopifySandbox
 
 TRANSPORT_WS = "graphql-transport-ws"
 LEGACY_WS = "graphql-ws"

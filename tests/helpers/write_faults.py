@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
-from platforms.sandbox_kit import CONTROL_PREFIX
+from platforms.sandbox.kit import CONTROL_PREFIX
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 Action = Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]

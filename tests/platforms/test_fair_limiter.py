@@ -14,9 +14,9 @@ from aiohttp import web
 
 from platforms.adapter import RateLimitSettings, VariantKey
 from platforms.ratelimit import CallScope, current_scope
-from platforms.sandbox_kit import serve
+from platforms.sandbox.kit import serve
 from platforms.shopify import ShopifyClient
-from platforms.shopify.sandbox import ShopifySandbox
+from platforms.shopify.sandbox.app import ShopifySandbox
 
 HEAVY = 200  # made-up variant ids: one `variants/{id}.json` call each
 

@@ -8,9 +8,10 @@ from typing import Any
 
 import pytest
 
-from platforms.adapter import CustomerQuery, OrderQuery, PlatformSpec
+from platforms.adapter import CustomerQuery, OrderQuery
 from platforms.magento import SPEC as MAGENTO
-from platforms.sandbox_kit import serve
+from platforms.registry import PlatformSpec
+from platforms.sandbox.kit import serve
 from platforms.shopify import SPEC as SHOPIFY
 from platforms.woocommerce import SPEC as WOOCOMMERCE
 

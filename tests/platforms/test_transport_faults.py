@@ -11,11 +11,11 @@ from aiohttp import web
 
 from platforms.errors import RateLimitedError, RequestReplayedError, RetryableError
 from platforms.http import CallContext, HttpTransport, Request, RetryPolicy
-from platforms.sandbox_kit import serve
+from platforms.sandbox.kit import serve
 from platforms.woocommerce.auth import WooCommerceAuthenticator
 from platforms.woocommerce.client import WooCommerceClient
-from platforms.woocommerce.sandbox import WooCommerceSandbox
-from platforms.woocommerce.testing import Served, served_sandbox
+from platforms.woocommerce.sandbox.app import WooCommerceSandbox
+from tests.helpers.woocommerce import Served, served_sandbox
 
 CTX = CallContext("woo1", "woocommerce", "test")
 

@@ -12,10 +12,11 @@ import pytest
 
 from gateway.config import parse_config
 from gateway.demo import demo_stores
-from platforms.adapter import PlatformSpec, StoreConnection
+from platforms.adapter import StoreConnection
 from platforms.errors import ConfigError
 from platforms.magento import SPEC as MAGENTO
-from platforms.sandbox_kit import Sandbox, serve
+from platforms.registry import PlatformSpec
+from platforms.sandbox.kit import Sandbox, serve
 from platforms.shopify import SPEC as SHOPIFY
 from platforms.woocommerce import SPEC as WOOCOMMERCE
 from resolvers.context import Limits

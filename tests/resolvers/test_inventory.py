@@ -7,8 +7,8 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
-from platforms.sandbox_kit import serve
-from platforms.shopify.sandbox import ShopifySandbox
+from platforms.sandbox.kit import serve
+from platforms.shopify.sandbox.app import ShopifySandbox
 from tests.conftest import StartGateway
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]

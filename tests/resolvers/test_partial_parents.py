@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from platforms.adapter import StoreConnection
-from platforms.magento.sandbox import MagentoSandbox
-from platforms.sandbox_kit import serve
+from platforms.magento.sandbox.app import MagentoSandbox
+from platforms.sandbox.kit import serve
 from tests.conftest import Gateway, StartGateway
 
 ORDERS = "GET /rest/{store_code}/V1/orders"

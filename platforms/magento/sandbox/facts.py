@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from platforms.magento.map_catalog import DEFAULT_SOURCE_CODE
+from platforms.magento.mapping.catalog import DEFAULT_SOURCE_CODE
 from platforms.magento.sandbox.state import MagentoState
-from platforms.sandbox_kit import SandboxFacts
+from platforms.sandbox.kit import SandboxFacts
 
 _CATALOGUE_VISIBILITY = frozenset({2, 3, 4})  # catalog, search, both: not "not visible"
 

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiohttp import web
 
-from platforms.magento.sandbox import criteria as sc
+from platforms.magento.sandbox import query as sc
 from platforms.magento.sandbox.seed import ANCHOR, stamp
 from platforms.magento.sandbox.seed_orders import _PEOPLE
-
-if TYPE_CHECKING:
-    from platforms.magento.sandbox.app import MagentoSandbox
+from platforms.magento.sandbox.state import MagentoState
 
 Payload = dict[str, Any]
 _FIELDS = sc.field_getter({"entity_id": "entity_id"})
@@ -161,22 +159,24 @@ class MagentoPeopleRoutes:
     """GET customers/search, shipments and creditmemos, computed from the current orders (so
     storefront changes show up at once)."""
 
-    def __init__(self, sandbox: MagentoSandbox) -> None:
-        self.sandbox = sandbox
-        self.state = sandbox.state
+    def __init__(self, state: MagentoState, *, msi: bool) -> None:
+        self.state = state
+        self.msi = msi
 
     @classmethod
-    def install(cls, sandbox: MagentoSandbox) -> MagentoPeopleRoutes:
+    def install(
+        cls, app: web.Application, state: MagentoState, guard: sc.Guard, *, msi: bool
+    ) -> MagentoPeopleRoutes:
         """Register the routes under both REST prefixes, behind the sandbox's auth guard."""
-        routes = cls(sandbox)
+        routes = cls(state, msi=msi)
         table = [
             ("/customers/search", "Magento_Customer::customer", routes._customers),
             ("/shipments", "Magento_Sales::shipment", routes._shipments),
             ("/creditmemos", "Magento_Sales::sales_creditmemo", routes._creditmemos),
         ]
-        for prefix in ("/rest/{store_code}/V1", "/rest/V1"):
+        for prefix in sc.PREFIXES:
             for path, resource, handler in table:
-                sandbox.app.router.add_get(prefix + path, sandbox._guard(resource, handler))
+                app.router.add_get(prefix + path, guard(resource, handler))
         return routes
 
     def customers(self) -> list[Payload]:
@@ -193,7 +193,7 @@ class MagentoPeopleRoutes:
 
     def shipments(self) -> list[Payload]:
         """One shipment per order with shipped quantities."""
-        source = self.state.sources[0]["source_code"] if self.sandbox.msi else "default"
+        source = self.state.sources[0]["source_code"] if self.msi else "default"
         created = {s["order_id"] for s in self.state.shipments}  # through order/{id}/ship
         return [
             shipment(o, source)
@@ -211,10 +211,10 @@ class MagentoPeopleRoutes:
         ] + self.state.creditmemos
 
     async def _customers(self, request: web.Request) -> web.StreamResponse:
-        return self.sandbox._search(request, self.customers(), _CUSTOMER_FIELDS)
+        return sc.search(request, self.customers(), _CUSTOMER_FIELDS)
 
     async def _shipments(self, request: web.Request) -> web.StreamResponse:
-        return self.sandbox._search(request, self.shipments(), _FIELDS)
+        return sc.search(request, self.shipments(), _FIELDS)
 
     async def _creditmemos(self, request: web.Request) -> web.StreamResponse:
-        return self.sandbox._search(request, self.creditmemos(), _FIELDS)
+        return sc.search(request, self.creditmemos(), _FIELDS)

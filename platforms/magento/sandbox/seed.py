@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from platforms.sandbox_kit import SEED_NOW
+from platforms.sandbox.kit import SEED_NOW
 
 # Every seed timestamp hangs off this fixed instant, never off now(): the sandboxes' shared one.
 ANCHOR = SEED_NOW
@@ -61,8 +61,14 @@ def stock_item(product_id: int, qty: int) -> dict[str, Any]:
 def _product(pid: int, sku: str, name: str, price: Decimal, **extra: Any) -> dict[str, Any]:
     created = ANCHOR - timedelta(days=200 + pid % 150, hours=pid % 24)
     updated = created + timedelta(days=pid % 190, minutes=pid % 60)
+    configurable = extra.get("type_id") == "configurable"
+    # typed as Magento sends them: strings, but category_ids an array of strings
     custom = [
         {"attribute_code": "description", "value": f"<p>{name}.</p>"},
+        {"attribute_code": "category_ids", "value": [str(3 + pid % 4), "2"]},
+        {"attribute_code": "options_container", "value": "container2"},
+        {"attribute_code": "required_options", "value": "0"},
+        {"attribute_code": "has_options", "value": "1" if configurable else "0"},
         {"attribute_code": "url_key", "value": sku.lower()},
         {"attribute_code": "tax_class_id", "value": "2"},
         *extra.pop("custom", []),

@@ -16,7 +16,8 @@ from platforms.magento.sandbox.seed import (
     num,
     stamp,
 )
-from platforms.sandbox_kit import spread_update
+from platforms.magento.sandbox.seed_totals import complete_order
+from platforms.sandbox.kit import spread_update
 
 _STATES = (
     ("new", "pending", 12),
@@ -244,6 +245,7 @@ def _order(
             else [],
         },
     }
+    complete_order(order)
     return order
 
 

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import copy
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiohttp import web
 
 from platforms.magento.sandbox.seed import stamp
-from platforms.sandbox_kit import CONTROL_PREFIX
-from platforms.sandbox_webhook_kit import SandboxClock, order_change_route
-
-if TYPE_CHECKING:
-    from platforms.magento.sandbox.app import MagentoSandbox
+from platforms.magento.sandbox.state import MagentoState
+from platforms.sandbox.kit import CONTROL_PREFIX
+from platforms.sandbox.webhooks import SandboxClock, order_change_route
 
 # action -> (state, status) as Magento's order state machine leaves them.
 ACTIONS: dict[str, tuple[str, str] | None] = {
@@ -32,22 +30,22 @@ class MagentoStorefront:
     on `updated_at` at once: the poller is how the gateway learns about them.
     """
 
-    def __init__(self, sandbox: MagentoSandbox) -> None:
-        self.state = sandbox.state
+    def __init__(self, state: MagentoState) -> None:
+        self.state = state
         self.clock = SandboxClock()
 
     @classmethod
-    def install(cls, sandbox: MagentoSandbox) -> MagentoStorefront:
+    def install(cls, app: web.Application, state: MagentoState) -> MagentoStorefront:
         """Create the storefront and register its control routes."""
-        front = cls(sandbox)
-        sandbox.app.router.add_post(f"{CONTROL_PREFIX}/orders", front._create_route)
+        front = cls(state)
+        app.router.add_post(f"{CONTROL_PREFIX}/orders", front._create_route)
         change = order_change_route(
             front.change_order,
             not_found={"message": "The entity that was requested doesn't exist."},
             actions=list(ACTIONS),
             error_key="message",
         )
-        sandbox.app.router.add_post(rf"{CONTROL_PREFIX}/orders/{{id:\d+}}", change)
+        app.router.add_post(rf"{CONTROL_PREFIX}/orders/{{id:\d+}}", change)
         return front
 
     def place_order(self) -> dict[str, Any]:

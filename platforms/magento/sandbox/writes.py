@@ -3,22 +3,20 @@ cancel, shipments (order/{id}/ship) and offline credit memos (order/{id}/refund)
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiohttp import web
 
+from platforms.magento.sandbox import query as sc
 from platforms.magento.sandbox.seed import num, stamp
+from platforms.magento.sandbox.state import MagentoState
 from platforms.magento.sandbox.writes_orders import DocumentError, MagentoOrderDocuments
-from platforms.sandbox_writes import WriteLog
-
-if TYPE_CHECKING:
-    from platforms.magento.sandbox.app import MagentoSandbox
+from platforms.sandbox.writes import WriteLog
 
 Payload = dict[str, Any]
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+Handler = sc.Handler
 NOT_CANCELABLE = ("canceled", "complete", "closed")
 
 
@@ -39,16 +37,18 @@ class MagentoError(Exception):
 class MagentoWriteRoutes:
     """Write handlers over the sandbox state; each applied write lands in `log`."""
 
-    def __init__(self, sandbox: MagentoSandbox) -> None:
-        self.state = sandbox.state
-        self.msi = sandbox.msi
+    def __init__(self, state: MagentoState, *, msi: bool) -> None:
+        self.state = state
+        self.msi = msi
         self.log = WriteLog()
-        self.documents = MagentoOrderDocuments(sandbox)
+        self.documents = MagentoOrderDocuments(state, msi=msi)
 
     @classmethod
-    def install(cls, sandbox: MagentoSandbox) -> MagentoWriteRoutes:
+    def install(
+        cls, app: web.Application, state: MagentoState, guard: sc.Guard, *, msi: bool
+    ) -> MagentoWriteRoutes:
         """Register under both REST prefixes, behind the sandbox's store-code and auth guard."""
-        routes = cls(sandbox)
+        routes = cls(state, msi=msi)
         table: list[tuple[str, str, str, Handler]] = [
             ("POST", "/inventory/source-items", "Magento_InventoryApi::source", routes._items),
             ("PUT", "/products/{sku}", "Magento_Catalog::products", routes._product),
@@ -62,10 +62,10 @@ class MagentoWriteRoutes:
                 routes._stock_item,
             ),
         ]
-        for prefix in ("/rest/{store_code}/V1", "/rest/V1"):
+        for prefix in sc.PREFIXES:
             for method, path, resource, handler in table:
-                guarded = sandbox._guard(resource, routes._faults(handler))
-                sandbox.app.router.add_route(method, prefix + path, guarded)
+                guarded = guard(resource, routes._faults(handler))
+                app.router.add_route(method, prefix + path, guarded)
         return routes
 
     def _faults(self, handler: Handler) -> Handler:

@@ -5,12 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from platforms.magento.sandbox.seed import num, stamp
-
-if TYPE_CHECKING:
-    from platforms.magento.sandbox.app import MagentoSandbox
+from platforms.magento.sandbox.state import MagentoState
 
 Payload = dict[str, Any]
 SHIPMENT_ID_BASE = 7_000_000  # seeded shipments reuse their order's id; ours sit above them
@@ -88,9 +86,9 @@ def _requested(
 class MagentoOrderDocuments:
     """Creates shipments and credit memos on the sandbox state, like Magento's services."""
 
-    def __init__(self, sandbox: MagentoSandbox) -> None:
-        self.sandbox = sandbox
-        self.state = sandbox.state
+    def __init__(self, state: MagentoState, *, msi: bool) -> None:
+        self.state = state
+        self.msi = msi
 
     def _order(self, raw: str) -> Payload:
         order = self.state.orders.get(int(raw)) if raw.isdigit() else None
@@ -124,16 +122,16 @@ class MagentoOrderDocuments:
     def _source(self, body: Payload) -> str:
         arguments = _object(body.get("arguments"))
         source = _object(arguments.get("extension_attributes")).get("source_code")
-        known = {s["source_code"] for s in self.state.sources} if self.sandbox.msi else set()
+        known = {s["source_code"] for s in self.state.sources} if self.msi else set()
         if source is None:
             return "default"
-        if self.sandbox.msi and source not in known:
+        if self.msi and source not in known:
             raise DocumentError(SHIP_ERRORS + 'Source with code "%1" does not exist.', [source])
         return str(source)
 
     def _deduct(self, row: Payload, source: str, qty: Decimal) -> None:
         # MSI deducts a shipped quantity from the source it left (source deduction service).
-        if not self.sandbox.msi:
+        if not self.msi:
             return
         for item in self.state.source_items:
             if item["sku"] == row["sku"] and item["source_code"] == source:
@@ -188,7 +186,7 @@ class MagentoOrderDocuments:
 
     def _restock(self, row: Payload, qty: Decimal) -> None:
         product = self.state.product_by_sku(row["sku"])
-        if self.sandbox.msi:
+        if self.msi:
             for item in self.state.source_items:
                 if item["sku"] == row["sku"] and item["source_code"] == "default":
                     item["quantity"] = num(Decimal(str(item["quantity"])) + qty)

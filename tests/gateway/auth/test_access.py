@@ -21,8 +21,8 @@ from gateway.server import running
 from gateway.stores import CacheTTLs, StoreRegistry
 from gateway.writes.queue import WriteQueue, open_store
 from platforms.ids import Kind, encode_id
-from platforms.sandbox_kit import serve
-from platforms.shopify.sandbox import ShopifySandbox
+from platforms.sandbox.kit import serve
+from platforms.shopify.sandbox.app import ShopifySandbox
 from resolvers.context import Limits
 from tests.gateway.writes.conftest import first_stock
 

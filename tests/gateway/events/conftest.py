@@ -21,9 +21,9 @@ from gateway.quotas import BudgetSettings
 from gateway.server import running
 from gateway.stores import CacheTTLs, StoreRegistry
 from platforms.adapter import StoreConnection
-from platforms.sandbox_kit import serve
-from platforms.shopify.sandbox import ShopifySandbox
-from platforms.woocommerce.sandbox import WooCommerceSandbox
+from platforms.sandbox.kit import serve
+from platforms.shopify.sandbox.app import ShopifySandbox
+from platforms.woocommerce.sandbox.app import WooCommerceSandbox
 from tests.helpers.auth import AUTH_HEADERS, INIT_PAYLOAD, admin_gate
 from tests.helpers.postgres import SQLITE, Backend
 
@@ -153,7 +153,7 @@ def _sandbox(platform: str) -> Any:
         return ShopifySandbox(seed=1, orders=40, products=20, bucket=None)
     if platform == "woocommerce":
         return WooCommerceSandbox(seed=1, orders=40, products=20)
-    from platforms.magento.sandbox import MagentoSandbox
+    from platforms.magento.sandbox.app import MagentoSandbox
 
     return MagentoSandbox(seed=1, orders=40, products=20)
 

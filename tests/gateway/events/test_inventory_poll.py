@@ -13,12 +13,12 @@ from gateway.events.log import EventFilter
 from gateway.events.service import EventService
 from gateway.stores import CacheTTLs, StoreRegistry
 from platforms.events import EventType
-from platforms.magento.sandbox import MagentoSandbox
-from platforms.sandbox_kit import serve
-from platforms.shopify.sandbox import DEFAULT_TOKEN, ShopifySandbox
-from platforms.shopify.sandbox_write_kit import now as shopify_now
-from platforms.woocommerce.sandbox import WooCommerceSandbox
-from platforms.woocommerce.seed import dates
+from platforms.magento.sandbox.app import MagentoSandbox
+from platforms.sandbox.kit import serve
+from platforms.shopify.sandbox.app import DEFAULT_TOKEN, ShopifySandbox
+from platforms.shopify.sandbox.writes_common import now as shopify_now
+from platforms.woocommerce.sandbox.app import WooCommerceSandbox
+from platforms.woocommerce.sandbox.seed import dates
 from tests.gateway.events.conftest import (
     INVENTORY_EVENTS,
     StartFeed,

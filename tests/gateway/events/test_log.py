@@ -13,8 +13,8 @@ import pytest
 from gateway.events.log import Checkpoint, EventFilter, EventLog
 from platforms.canonical import FinancialStatus, FulfillmentStatus, Order, OrderStatus
 from platforms.events import Candidate, EventSource, EventType, candidate_of
-from platforms.shopify.mapping_orders import map_order
-from platforms.shopify.sandbox import ShopifySandbox
+from platforms.shopify.mapping.orders import map_order
+from platforms.shopify.sandbox.app import ShopifySandbox
 from tests.helpers.postgres import Backend
 
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)

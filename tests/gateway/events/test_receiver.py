@@ -7,8 +7,8 @@ from pathlib import Path
 
 import orjson
 
-from platforms.shopify.sandbox_webhooks import ShopifyWebhookEmitter
-from platforms.woocommerce.sandbox_webhooks import delivery_headers, php_json
+from platforms.shopify.sandbox.webhooks import ShopifyWebhookEmitter
+from platforms.woocommerce.sandbox.webhooks import delivery_headers, php_json
 from platforms.woocommerce.webhooks import WooCommerceWebhooks
 from tests.gateway.events.conftest import OLD_SECRET, SECRET, Feed, StartFeed, until
 

@@ -8,8 +8,8 @@ import aiohttp
 import orjson
 
 from gateway.server import free_port
-from platforms.sandbox_kit import serve
-from platforms.shopify.sandbox import ShopifySandbox
+from platforms.sandbox.kit import serve
+from platforms.shopify.sandbox.app import ShopifySandbox
 from resolvers.subscriptions import encode_cursor
 from tests.gateway.events.conftest import (
     ORDER_EVENTS,

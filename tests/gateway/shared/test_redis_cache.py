@@ -12,8 +12,8 @@ from gateway.server import free_port
 from gateway.shared.link import RedisLink
 from gateway.shared.state import RedisShared
 from gateway.stores import CacheTTLs, StoreRegistry
-from platforms.sandbox_kit import serve
-from platforms.shopify.sandbox import ShopifySandbox
+from platforms.sandbox.kit import serve
+from platforms.shopify.sandbox.app import ShopifySandbox
 
 TTLS = CacheTTLs(products=60, locations=60)
 

@@ -16,9 +16,9 @@ from gateway.shared.state import RedisShared
 from gateway.stores import CacheTTLs, StoreRegistry
 from platforms.adapter import RateLimitSettings, StoreConnection
 from platforms.errors import RateLimitedError
-from platforms.sandbox_kit import serve
-from platforms.shopify.sandbox import ShopifySandbox
-from platforms.woocommerce.sandbox import WooCommerceSandbox
+from platforms.sandbox.kit import serve
+from platforms.shopify.sandbox.app import ShopifySandbox
+from platforms.woocommerce.sandbox.app import WooCommerceSandbox
 
 # 10 calls of burst, 10 per second: 60 calls take ~5 s; a call may reach the sandbox up to
 # 100 ms (one slot of headroom) later than the bucket granted it.

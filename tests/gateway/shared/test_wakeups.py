@@ -14,8 +14,8 @@ from gateway.events.service import EventService
 from gateway.server import running
 from gateway.shared.state import RedisShared
 from gateway.stores import CacheTTLs, StoreRegistry
-from platforms.sandbox_kit import serve
-from platforms.shopify.sandbox import ShopifySandbox
+from platforms.sandbox.kit import serve
+from platforms.shopify.sandbox.app import ShopifySandbox
 from tests.gateway.events.conftest import (
     MANY,
     ORDER_EVENTS,

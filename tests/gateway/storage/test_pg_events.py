@@ -20,9 +20,9 @@ from gateway.server import free_port
 from gateway.stores import CacheTTLs, StoreRegistry
 from platforms.canonical import Order
 from platforms.events import Candidate, EventSource, candidate_of
-from platforms.sandbox_kit import serve
-from platforms.shopify.mapping_orders import map_order
-from platforms.shopify.sandbox import ShopifySandbox
+from platforms.sandbox.kit import serve
+from platforms.shopify.mapping.orders import map_order
+from platforms.shopify.sandbox.app import ShopifySandbox
 from tests.helpers.procs import gateway_process, write_config
 
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)

@@ -17,8 +17,8 @@ from gateway.writes.queue import WriteQueue
 from platforms.adapter import StoreConnection
 from platforms.http import RetryPolicy
 from platforms.ids import Kind, encode_id
-from platforms.sandbox_kit import serve
-from platforms.shopify.sandbox import ShopifySandbox
+from platforms.sandbox.kit import serve
+from platforms.shopify.sandbox.app import ShopifySandbox
 from tests.helpers.auth import AUTH_HEADERS, admin_gate
 from tests.helpers.postgres import Backend
 

@@ -11,8 +11,8 @@ from typing import Any
 import aiohttp
 
 from gateway.server import free_port
-from platforms.sandbox_kit import serve
-from platforms.shopify.sandbox import DEFAULT_TOKEN, ShopifySandbox
+from platforms.sandbox.kit import serve
+from platforms.shopify.sandbox.app import DEFAULT_TOKEN, ShopifySandbox
 from tests.gateway.writes.conftest import WriteGateway, first_stock
 from tests.helpers.auth import AUTH_HEADERS
 from tests.helpers.postgres import Backend

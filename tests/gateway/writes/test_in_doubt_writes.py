@@ -11,13 +11,12 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-from platforms.adapter import PlatformSpec
 from platforms.ids import Kind, encode_id
-from platforms.registry import all_specs
-from platforms.sandbox_kit import Sandbox, serve
-from platforms.shopify.sandbox import ShopifySandbox
-from platforms.woocommerce.sandbox import WooCommerceSandbox, wp_error
-from platforms.woocommerce.sandbox_auth import AuthFailure
+from platforms.registry import PlatformSpec, all_specs
+from platforms.sandbox.kit import Sandbox, serve
+from platforms.shopify.sandbox.app import ShopifySandbox
+from platforms.woocommerce.sandbox.app import WooCommerceSandbox, wp_error
+from platforms.woocommerce.sandbox.auth import AuthFailure
 from tests.gateway.writes.conftest import StartWrites, WriteGateway, first_stock
 from tests.helpers.write_faults import Handler, LateApply, apply_then_drop, on_next_writes
 

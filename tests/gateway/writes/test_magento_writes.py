@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 
 from platforms.ids import Kind, encode_id
-from platforms.magento.sandbox import MagentoSandbox
+from platforms.magento.sandbox.app import MagentoSandbox
 from platforms.magento.sandbox.writes_orders import top_rows
-from platforms.sandbox_kit import serve
+from platforms.sandbox.kit import serve
 from tests.gateway.writes.conftest import StartWrites, WriteGateway
 
 STORE = "mage"

@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from platforms.ids import Kind, encode_id
-from platforms.sandbox_kit import serve
-from platforms.woocommerce.sandbox import WooCommerceSandbox
-from platforms.writes import TAG_PREFIX
+from platforms.sandbox.kit import serve
+from platforms.woocommerce.sandbox.app import WooCommerceSandbox
+from platforms.writes.commands import TAG_PREFIX
 from tests.gateway.writes.conftest import ShopA, StartWrites
 
 FULFIL = """mutation($input: CreateFulfillmentInput!, $key: String) {

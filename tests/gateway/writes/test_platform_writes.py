@@ -8,10 +8,9 @@ from decimal import Decimal
 
 import pytest
 
-from platforms.adapter import PlatformSpec
 from platforms.ids import Kind, encode_id
-from platforms.registry import all_specs
-from platforms.sandbox_kit import Sandbox, serve
+from platforms.registry import PlatformSpec, all_specs
+from platforms.sandbox.kit import Sandbox, serve
 from tests.gateway.writes.conftest import StartWrites, WriteGateway
 
 RESULT = """__typename

@@ -17,9 +17,9 @@ from gateway.server import running
 from gateway.stores import CacheTTLs, StoreRegistry
 from gateway.writes.queue import WriteQueue, open_store
 from platforms.ids import Kind, encode_id
-from platforms.sandbox_kit import serve
-from platforms.shopify.sandbox import DEFAULT_TOKEN, DEFAULT_VERSION, ShopifySandbox
-from platforms.shopify.sandbox_transactions import SALE_ID_BASE
+from platforms.sandbox.kit import serve
+from platforms.shopify.sandbox.app import DEFAULT_TOKEN, DEFAULT_VERSION, ShopifySandbox
+from platforms.shopify.sandbox.transactions import SALE_ID_BASE
 from tests.gateway.writes.conftest import FAST_RETRY, ServeSandbox, ShopA, WriteGateway
 from tests.helpers.auth import AUTH_HEADERS, admin_gate
 

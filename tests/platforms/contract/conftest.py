@@ -13,21 +13,47 @@ from typing import Any
 
 import pytest
 
-from platforms.adapter import PlatformSpec, RateLimitSettings
-from platforms.registry import all_specs
-from platforms.sandbox_kit import serve
+from platforms.adapter import RateLimitSettings
+from platforms.registry import PlatformSpec, all_specs
+from platforms.sandbox.kit import serve
 from tests.platforms.contract.support import MISSING_ID, SIZE, OpenStore, Store
 
 
-@pytest.fixture(params=all_specs(), ids=lambda spec: spec.platform.value)
-def platform_spec(request: pytest.FixtureRequest) -> PlatformSpec:
-    """Each registered platform in turn."""
-    spec: PlatformSpec = request.param
-    return spec
+def _apis() -> list[tuple[PlatformSpec, str]]:
+    return [(spec, api) for spec in all_specs() for api in spec.api_names()]
+
+
+def _api_id(param: tuple[PlatformSpec, str]) -> str:
+    spec, api = param
+    return spec.platform.value if api == spec.default_api else f"{spec.platform.value}-{api}"
+
+
+@pytest.fixture(params=_apis(), ids=_api_id)
+def platform_api(request: pytest.FixtureRequest) -> tuple[PlatformSpec, str]:
+    """Each registered platform in turn, once per API a store can select (Shopify: GraphQL,
+    the default, and `api = "rest"`)."""
+    param: tuple[PlatformSpec, str] = request.param
+    return param
 
 
 @pytest.fixture
-async def open_store(platform_spec: PlatformSpec) -> AsyncIterator[OpenStore]:
+def platform_spec(platform_api: tuple[PlatformSpec, str]) -> PlatformSpec:
+    """The platform's spec as it describes the API under test."""
+    spec, api = platform_api
+    return spec.for_api(api)
+
+
+@pytest.fixture
+def api_options(platform_api: tuple[PlatformSpec, str]) -> dict[str, str]:
+    """The connection options selecting the API under test ({} for the default)."""
+    spec, api = platform_api
+    return {} if api == spec.default_api else {"api": api}
+
+
+@pytest.fixture
+async def open_store(
+    platform_spec: PlatformSpec, api_options: dict[str, str]
+) -> AsyncIterator[OpenStore]:
     """Serve this platform's sandbox on a real socket and connect a client to it.
 
     `bucket` sets the sandbox's server-side limit; other keywords replace fields of the
@@ -41,6 +67,9 @@ async def open_store(platform_spec: PlatformSpec) -> AsyncIterator[OpenStore]:
             sandbox = platform_spec.create_sandbox(**SIZE, bucket=bucket)
             url = await stack.enter_async_context(serve(sandbox.app))
             connection = dataclasses.replace(sandbox.connection(store_id, url), **conn)
+            if api_options:
+                options = {**connection.options, **api_options}
+                connection = dataclasses.replace(connection, options=options)
             client = platform_spec.create_client(connection, None)
             stack.push_async_callback(client.aclose)
             facts = sandbox.facts()

@@ -8,10 +8,11 @@ from typing import Any, TypeVar
 
 import pytest
 
-from platforms.adapter import PlatformClient, PlatformSpec, StoreConnection
+from platforms.adapter import PlatformClient, StoreConnection
 from platforms.canonical import Entity
 from platforms.errors import AuthenticationError
-from platforms.sandbox_kit import Sandbox, SandboxFacts
+from platforms.registry import PlatformSpec
+from platforms.sandbox.kit import Sandbox, SandboxFacts
 
 # Every sandbox factory accepts these keywords; small enough to keep the suite fast, large
 # enough for several pages, variable/configurable products and every status.
@@ -35,6 +36,12 @@ class Store:
     def store_id(self) -> str:
         """The store id the client was connected with."""
         return self.connection.store_id
+
+    @property
+    def api(self) -> str:
+        """The platform, and the API when it is not the default one ("shopify-rest")."""
+        api = self.connection.options.get("api")
+        return f"{self.spec.platform.value}-{api}" if api else self.spec.platform.value
 
 
 OpenStore = Callable[..., Awaitable[Store]]

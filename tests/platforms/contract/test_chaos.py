@@ -12,7 +12,7 @@ import pytest
 
 from platforms.adapter import RateLimitSettings
 from platforms.errors import CartgraphError, RateLimitedError
-from platforms.writes import PlatformWriter, SetInventory
+from platforms.writes.commands import PlatformWriter, SetInventory
 from tests.platforms.contract.support import OpenStore, Store
 
 UNPACED = RateLimitSettings(1000, 1000)
@@ -75,7 +75,9 @@ async def test_chaos_injects_each_kind_at_about_its_rate_and_repeats_with_its_se
     _, again = await _chaotic_reads(store, http, READS // 2)
 
     assert report["enabled"] and report["seed"] == 7
-    assert report["requests"] >= READS
+    # a read whose 0.1 s client timeout ran out before it reached a loaded machine's server
+    # is not a request the sandbox saw: a few may be missing
+    assert READS - 5 <= report["requests"] <= READS + READS // 2
     rates = {f"{stage}.{kind}": p for stage, kinds in RATES.items() for kind, p in kinds.items()}
     rates["late_apply"] = 0.05
     for kind, rate in rates.items():
@@ -83,7 +85,7 @@ async def test_chaos_injects_each_kind_at_about_its_rate_and_repeats_with_its_se
     # the same seed and the same requests: the same faults on the same requests
     assert again["recent"] == [r for r in report["recent"] if r[0] <= again["requests"]]
     assert seen["RateLimitedError:429"] == report["injected"]["before_apply.429"]
-    assert sum(sum(counts.values()) for counts in report["byRoute"].values()) >= READS
+    assert sum(sum(counts.values()) for counts in report["byRoute"].values()) >= READS - 5
 
     status, off = await _control(http, store, "DELETE")
     assert status == 200 and not off["enabled"]

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from platforms.adapter import OrderQuery
 from platforms.errors import PayloadError
 from platforms.ids import Kind, encode_id
-from platforms.mapping_kit import errors_of
+from platforms.mapping.kit import errors_of
 from tests.platforms.contract.support import Store, walk
 
 if TYPE_CHECKING:

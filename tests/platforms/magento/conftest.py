@@ -8,8 +8,8 @@ import pytest
 
 from platforms.http import RetryPolicy
 from platforms.magento.client import MagentoClient
-from platforms.magento.sandbox import MagentoSandbox
-from platforms.sandbox_kit import serve
+from platforms.magento.sandbox.app import MagentoSandbox
+from platforms.sandbox.kit import serve
 
 # Short waits keep the retry tests fast while exercising the real backoff path.
 FAST_RETRY = RetryPolicy(max_attempts=4, base_delay=0.01, max_delay=0.05)

@@ -12,9 +12,9 @@ from platforms.canonical import OrderStatus
 from platforms.errors import InvalidInputError, UpstreamUnavailableError
 from platforms.http import RetryPolicy
 from platforms.magento.client import MagentoClient
-from platforms.magento.convert import parse_time
-from platforms.magento.sandbox import MagentoSandbox
-from platforms.sandbox_kit import serve
+from platforms.magento.mapping.common import parse_time
+from platforms.magento.sandbox.app import MagentoSandbox
+from platforms.sandbox.kit import serve
 from tests.platforms.contract.support import authentication_error, walk
 
 # Mirrors conftest.FAST_RETRY (test modules are not importable from each other).

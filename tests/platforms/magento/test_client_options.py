@@ -8,9 +8,9 @@ import pytest
 
 from platforms.errors import ConfigError, NotFoundError
 from platforms.magento.client import MagentoClient
-from platforms.magento.sandbox import MagentoSandbox
-from platforms.magento.writes import create_writer
-from platforms.writes import SetInventory
+from platforms.magento.sandbox.app import MagentoSandbox
+from platforms.magento.writes.writer import create_writer
+from platforms.writes.commands import SetInventory
 
 SOURCES = "GET /rest/{store_code}/V1/inventory/sources"
 

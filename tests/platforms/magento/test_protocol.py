@@ -14,8 +14,8 @@ from platforms.errors import (
 )
 from platforms.http import CallContext, Response
 from platforms.magento import SPEC
-from platforms.magento.classifier import MagentoErrorClassifier, fill_placeholders
-from platforms.magento.search import PagePosition, SearchCriteria
+from platforms.magento.classify import MagentoErrorClassifier, fill_placeholders
+from platforms.magento.pagination import PagePosition, SearchCriteria
 
 CTX = CallContext("mg", "magento", "get_products", "42")
 

@@ -32,13 +32,13 @@ from platforms.errors import (
     UpstreamValidationError,
 )
 from platforms.http import CallContext, Response, RetryPolicy
-from platforms.sandbox_kit import serve
+from platforms.sandbox.kit import serve
 from platforms.shopify import SPEC
 from platforms.shopify.classify import ShopifyErrorClassifier, parse_call_limit
 from platforms.shopify.client import ShopifyClient
-from platforms.shopify.mapping_orders import map_order
+from platforms.shopify.mapping.orders import map_order
 from platforms.shopify.pagination import page_info_of, parse_link_header
-from platforms.shopify.sandbox import ShopifySandbox
+from platforms.shopify.sandbox.app import ShopifySandbox
 from tests.platforms.contract.support import authentication_error, walk
 
 TOKEN = "shpat_sandbox_token"
@@ -326,7 +326,7 @@ async def test_spec_builds_a_client_and_a_sandbox() -> None:
 
 
 def test_importing_the_package_does_not_import_the_sandbox() -> None:
-    code = "import sys, platforms.shopify; print('platforms.shopify.sandbox' in sys.modules)"
+    code = "import sys, platforms.shopify; print('platforms.shopify.sandbox.app' in sys.modules)"
     root = Path(__file__).parents[3]
     out = subprocess.run(  # noqa: S603 - our own interpreter, fixed code
         [sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True

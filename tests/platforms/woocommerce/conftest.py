@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from platforms.woocommerce.testing import Served, served_sandbox
+from tests.helpers.woocommerce import Served, served_sandbox
 
 
 @pytest.fixture

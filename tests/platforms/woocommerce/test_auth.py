@@ -13,8 +13,8 @@ from woocommerce.oauth import OAuth  # type: ignore[import-untyped]
 
 from platforms.http import Request
 from platforms.woocommerce.auth import WooCommerceAuthenticator, sign
-from platforms.woocommerce.sandbox_auth import OAuthVerifier, server_base_string
-from platforms.woocommerce.testing import Served
+from platforms.woocommerce.sandbox.auth import OAuthVerifier, server_base_string
+from tests.helpers.woocommerce import Served
 
 URL = "http://127.0.0.1:8080/wp-json/wc/v3/orders"
 

@@ -13,8 +13,8 @@ from platforms.canonical import Order, OrderStatus
 from platforms.errors import InvalidInputError, UpstreamUnavailableError
 from platforms.woocommerce import SPEC
 from platforms.woocommerce.client import WooCommerceClient
-from platforms.woocommerce.sandbox import WooCommerceSandbox
-from platforms.woocommerce.testing import Served
+from platforms.woocommerce.sandbox.app import WooCommerceSandbox
+from tests.helpers.woocommerce import Served
 from tests.platforms.contract.support import authentication_error, walk
 
 ORDERS = "GET /wp-json/wc/v3/orders"

@@ -1,0 +1,1 @@
+"""Operability: Prometheus metrics, OpenTelemetry traces, request ids and JSON logs."""

@@ -1,0 +1,2 @@
+"""Magento writes: the store's `PlatformWriter` (`writer`: dispatch, stock, price) and its order
+writes (`orders`)."""

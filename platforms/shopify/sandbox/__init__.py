@@ -1,0 +1,5 @@
+"""A local emulator of one Shopify store's Admin REST API."""
+
+from platforms.shopify.sandbox.app import ShopifySandbox
+
+__all__ = ["ShopifySandbox"]

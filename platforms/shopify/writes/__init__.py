@@ -1,0 +1,2 @@
+"""Shopify writes: the store's `PlatformWriter` (`writer`: dispatch, stock, price) and its order
+writes (`orders`)."""

@@ -1,0 +1,2 @@
+"""WooCommerce writes: the store's `PlatformWriter` (`writer`: dispatch, stock, price) and its order
+writes (`orders`)."""

@@ -1,0 +1,2 @@
+"""Writes: the commands and the `PlatformWriter` contract (`commands`), what every platform's
+writer shares (`kit`), and the canonical objects inside outcomes (`results`)."""
