@@ -40,6 +40,7 @@ ROOT = Path(__file__).resolve().parent.parent
 WRITE_SHARE = 0.1  # of the examples, sent last with a key holding every scope
 IDLE_SECONDS = 5.0  # after the last example, before the end RSS: in-flight work settles
 MEMORY_TOLERANCE = 0.20  # acceptance: RSS back within 20% of its start
+JUMP_MIB = 4.0  # an example after which RSS rose this much is named in the report
 
 
 @dataclass
@@ -50,6 +51,7 @@ class Memory:
     cold: float = 0.0  # just after start-up, before any example
     start: float = 0.0
     samples: list[float] = field(default_factory=list)
+    jumps: list[tuple[float, str]] = field(default_factory=list)  # (MiB, request)
 
     @staticmethod
     def rss_of(pid: int) -> float:
@@ -65,11 +67,15 @@ class Memory:
         with contextlib.suppress(OSError):
             Path(f"/proc/{self.pid}/clear_refs").write_text("5")
         self.start = self.rss()
-        self.samples = [self.start]
+        self.samples, self.jumps = [self.start], []
 
-    def sample(self) -> None:
-        """One RSS sample (the peak falls back to these where VmHWM cannot be reset)."""
-        self.samples.append(self.rss())
+    def sample(self, request: Request) -> None:
+        """One RSS sample after `request`; the largest rises are kept with their request."""
+        rss = self.rss()
+        rise = rss - (self.samples[-1] if self.samples else rss)
+        self.samples.append(rss)
+        if rise >= JUMP_MIB:
+            self.jumps = sorted([*self.jumps, (rise, request.describe()[:300])])[-3:]
 
     def peak(self) -> float:
         """The highest RSS since begin()."""
@@ -158,7 +164,7 @@ def campaign(
     examples: int,
     run_seed: int,
     tally: Tally,
-    after_each: Callable[[], None],
+    after_each: Callable[[Request], None],
 ) -> None:
     """`examples` requests drawn by Hypothesis, each sent and checked; never stops early."""
     if examples <= 0:
@@ -175,7 +181,7 @@ def campaign(
     @given(requests)
     def one(request: Request) -> None:
         run_one(loop, target, request, tally)
-        after_each()
+        after_each(request)
 
     one()
 
@@ -236,10 +242,9 @@ def _start(loop: LoopThread, port: int, tmp: Path) -> tuple[Target, int]:
     return Target(f"http://127.0.0.1:{port}", keys, sandboxes, http, crashes), pid
 
 
-def _progress(tally: Tally, memory: Memory, total: int) -> Callable[[], None]:
-    def after_each() -> None:
-        if tally.examples % 100 == 0:
-            memory.sample()
+def _progress(tally: Tally, memory: Memory, total: int) -> Callable[[Request], None]:
+    def after_each(request: Request) -> None:
+        memory.sample(request)
         if tally.examples % 1000 == 0:
             print(f"  {tally.examples}/{total} examples, RSS {memory.rss():.1f} MiB", flush=True)
 
@@ -259,6 +264,7 @@ def _report(tally: Tally, memory: Memory, end: float, plan: Plan, took: float) -
         f"{memory.start:.1f} MiB, peak {memory.peak():.1f} MiB, end {end:.1f} MiB after "
         f"{IDLE_SECONDS:g} s idle ({growth:+.1f}% of start)",
         *(f"  ! {failure}" for failure in tally.failures),
+        *(f"  RSS +{rise:.1f} MiB after {request}" for rise, request in memory.jumps),
     ]
     return "\n".join(lines)
 

@@ -14,7 +14,7 @@ from importlib import metadata
 import uvicorn
 from starlette.applications import Starlette
 
-from gateway import cli_documents, cli_keys, cli_migrate
+from gateway import cli_documents, cli_events, cli_keys, cli_migrate
 from gateway.app import create_app
 from gateway.auth.guard import default_allowed_hosts
 from gateway.auth.setup import build_gate
@@ -66,6 +66,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cli_documents.run(args)
         elif args.command == "migrate":
             return cli_migrate.run(args)
+        elif args.command == "events":
+            return cli_events.run(args)
         elif args.command == "demo":
             from gateway.demo import run_demo
 
@@ -275,6 +277,7 @@ def _parser() -> argparse.ArgumentParser:
     cli_keys.add_parser(sub)
     cli_documents.add_parser(sub)
     cli_migrate.add_parser(sub)
+    cli_events.add_parser(sub)
     return parser
 
 

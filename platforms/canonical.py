@@ -71,6 +71,9 @@ class Entity(_Model):
     external_id: str
     custom_fields: tuple[CustomField, ...] = ()
     raw: dict[str, Any] = Field(default_factory=dict)
+    # the mapping that produced it (`PlatformSpec.mapping_version`), recorded on events;
+    # None on a live read, which the current mapping produced (docs/money.md, versions).
+    mapping_version: str | None = None
 
     @field_validator("raw", mode="before")
     @classmethod

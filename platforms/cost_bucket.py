@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from platforms.adapter import RateLimitSettings
 from platforms.ratelimit import LeakyBucket
 
@@ -17,8 +19,10 @@ class PointsBucket(LeakyBucket):
     and every answer's `throttleStatus` (maximum, currently available, restore rate) replaces
     our estimate whenever it shows less room than we think we have.
 
-    Other apps and replicas spend the same store's points, so the platform's figure wins
-    whenever it is the fuller one; our own in-flight reservations keep it from being too low.
+    Other apps and replicas spend the same store's points, so the platform's figure is the
+    truth: taken as it is when no other request of ours is in flight (`in_flight`, counted by
+    the client around each request), else only when it is the fuller one, as our requests
+    still on their way are not in it yet.
     """
 
     def __init__(self, settings: RateLimitSettings = STARTING_POINTS) -> None:
@@ -27,6 +31,9 @@ class PointsBucket(LeakyBucket):
         self.max_rate = float(settings.capacity)
         self.time_period = self.max_rate / settings.leak_per_second
         self._rate_per_sec = float(settings.leak_per_second)
+        self.in_flight = 0  # requests sent (or waiting to be) and not yet answered
+        self._paused_until = 0.0  # loop time before which nothing starts (after THROTTLED)
+        self._reported: tuple[float, float] | None = None  # (loop time, level) last reported
 
     @property
     def restore_rate(self) -> float:
@@ -34,7 +41,19 @@ class PointsBucket(LeakyBucket):
         return float(self._rate_per_sec)
 
     async def acquire(self, amount: float = 1) -> None:
-        """Reserve `amount` points (at most the whole bucket, or it would never fit)."""
+        """Reserve `amount` points (at most the whole bucket, or it would never fit), once
+        any pause after a THROTTLED answer is over."""
+        pause = self._paused_until - asyncio.get_running_loop().time()
+        if pause > 0:
+            await asyncio.sleep(pause)
+        if self.in_flight <= 1:
+            # nothing else of ours is on its way: what the last answer said, restored since,
+            # is the level (none yet: empty); a failed attempt of this request (a drop, a 503)
+            # spent nothing the store told us of, so its reservation is not held against it
+            self._leak()
+            at, level = self._reported or (0.0, 0.0)
+            now = asyncio.get_running_loop().time()
+            self._level = max(0.0, level - (now - at) * self._rate_per_sec)
         await super().acquire(min(float(amount), self.max_rate))
 
     def refund(self, points: float) -> None:
@@ -54,7 +73,10 @@ class PointsBucket(LeakyBucket):
         if restore_rate > 0:
             self._rate_per_sec = float(restore_rate)
         self.time_period = self.max_rate / self._rate_per_sec
-        self._level = min(self.max_rate, max(float(self._level), self.max_rate - available))
+        reported = self.max_rate - available
+        self._reported = (asyncio.get_running_loop().time(), reported)
+        level = reported if self.in_flight <= 1 else max(float(self._level), reported)
+        self._level = min(self.max_rate, max(0.0, level))
         self._grant()  # waiters' wake-up time moves with the level and the rate
 
     def observe(self, used: float, size: float | None = None) -> None:
@@ -63,9 +85,9 @@ class PointsBucket(LeakyBucket):
         self.adopt(maximum, maximum - used, self._rate_per_sec)
 
     def penalise(self, retry_after: float) -> None:
-        """After a THROTTLED answer: no points left now. The retry itself waits
-        `retry_after` in the transport, by which time the restore has paid for it; unlike a
-        request bucket, stretching the wait here would count that time twice."""
-        self._leak()
-        self._level = max(float(self._level), self.max_rate)
-        self._grant()
+        """After a THROTTLED (or 429) answer: no request of the store starts for
+        `retry_after` seconds. The level is left alone: a THROTTLED answer's throttleStatus
+        has set it already, and filling the bucket would make a large document wait its whole
+        cost on top."""
+        until = asyncio.get_running_loop().time() + max(0.0, retry_after)
+        self._paused_until = max(self._paused_until, until)

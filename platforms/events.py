@@ -19,6 +19,7 @@ from platforms.canonical import (
 )
 from platforms.ids import Kind
 
+FIRST_MAPPING_VERSION = "1"
 # A first-seen order whose updated_at is this close to created_at is a new order; an older
 # order first seen later (e.g. edited after the gateway started) is an update of it.
 NEW_ORDER_WINDOW = timedelta(seconds=60)
@@ -119,9 +120,13 @@ def candidate_of(
     *,
     now: datetime,
     refunds: Callable[[Order], str | None] | None = None,
+    mapping_version: str | None = None,
 ) -> Candidate:
     """A candidate for an observed order or inventory level (version = its updated_at).
-    `refunds` is the platform's refund marker (`PlatformSpec.refund_marker`), if it has one."""
+    `refunds` is the platform's refund marker (`PlatformSpec.refund_marker`), if it has one;
+    `mapping_version` (`PlatformSpec.mapping_version`) is recorded in the payload."""
+    if mapping_version is not None and obj.mapping_version is None:
+        obj = obj.model_copy(update={"mapping_version": mapping_version})
     if isinstance(obj, Order):
         state = ObjectState(
             obj.status.value,
@@ -217,10 +222,18 @@ class StoredEvent:
     source: EventSource
     payload: dict[str, Any]
 
+    @property
+    def mapping_version(self) -> str:
+        """The mapping that produced the payload; events recorded before mappings carried a
+        version were all mapped by version 1."""
+        return str(self.payload.get("mapping_version") or FIRST_MAPPING_VERSION)
+
     def order(self) -> Order:
         """The canonical order this event carries (order events only)."""
-        return Order.model_validate(self.payload, strict=False)
+        found = Order.model_validate(self.payload, strict=False)
+        return found.model_copy(update={"mapping_version": self.mapping_version})
 
     def inventory_level(self) -> InventoryLevel:
         """The canonical inventory level this event carries (inventory events only)."""
-        return InventoryLevel.model_validate(self.payload, strict=False)
+        found = InventoryLevel.model_validate(self.payload, strict=False)
+        return found.model_copy(update={"mapping_version": self.mapping_version})

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
-from typing import Annotated, Any
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, field_serializer, model_validator
 
@@ -58,14 +58,12 @@ class Money(_Model):
     amount: Decimal
     currency_code: CurrencyCode
 
-    @model_validator(mode="before")
-    @classmethod
-    def _plain(cls, data: Any) -> Any:
-        if isinstance(data, dict) and isinstance(data.get("amount"), Decimal):
-            code = data.get("currency_code")
-            if isinstance(code, str):
-                return {**data, "amount": plain_amount(data["amount"], code)}
-        return data
+    @model_validator(mode="after")
+    def _plain(self) -> Money:
+        # after validation, so JSON input (a string amount) is checked strictly first;
+        # the frozen model is set once here, before anyone can read it.
+        object.__setattr__(self, "amount", plain_amount(self.amount, self.currency_code))
+        return self
 
     @field_serializer("amount", when_used="json")
     def _plain_json(self, amount: Decimal) -> str:

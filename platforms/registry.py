@@ -57,6 +57,10 @@ class PlatformSpec:
     apis: Mapping[str, ApiDifferences] = field(default_factory=dict)
     # the name of the default API, as `apis` and the contract suite's ids name it
     default_api: str = "default"
+    # the version of the platform's payload -> canonical mapping: bumped whenever a mapped
+    # value changes meaning, so events record what produced them and `cartgraph events
+    # remap` can re-derive history with the current mapping.
+    mapping_version: str = "1"
 
     def api_names(self) -> tuple[str, ...]:
         """The default API's name, then the others'."""

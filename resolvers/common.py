@@ -14,6 +14,7 @@ from strawberry.scalars import JSON
 from platforms import canonical as c
 from platforms.ids import GlobalId, Kind, decode_id
 from platforms.money import plain_amount, plain_text
+from platforms.registry import get_spec
 
 if TYPE_CHECKING:
     from resolvers.stores import Store
@@ -51,7 +52,7 @@ class PlainDecimal(Decimal):
 )
 class Money:
     amount: Decimal = strawberry.field(
-        description='The amount as a plain decimal string with the currency\'s minor units '
+        description="The amount as a plain decimal string with the currency's minor units "
         '("20.00", "1500" in JPY; more digits only when the value has them, never "2E+1").'
     )
     currency_code: str = strawberry.field(description="ISO 4217 currency code.")
@@ -120,6 +121,11 @@ class StoreObject(Node):
         description="The platform's custom fields on this object."
     )
     raw: JSON = strawberry.field(description="The platform payload this object was mapped from.")
+    mapping_version: str = strawberry.field(
+        description="Version of the platform mapping that produced this object "
+        "(PlatformSpec.mapping_version): an event keeps the version it was recorded with, "
+        "so `cartgraph events remap` can find and correct events of older mappings."
+    )
 
     @strawberry.field(description="The store this object belongs to.")
     def store(self, info: strawberry.Info) -> Annotated[Store, strawberry.lazy("resolvers.stores")]:
@@ -137,6 +143,8 @@ def entity_fields(entity: c.Entity) -> dict[str, Any]:
         "platform": entity.platform,
         "custom_fields": CustomField.all(entity.custom_fields),
         "raw": cast(JSON, entity.raw),
+        # a live read was mapped just now, by the platform's current mapping
+        "mapping_version": entity.mapping_version or get_spec(entity.platform).mapping_version,
     }
 
 

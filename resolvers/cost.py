@@ -224,7 +224,8 @@ class Estimator:
         if store_id not in self.ctx.visible_store_ids:
             return  # unknown or out of scope: refused by the resolver, never called
         connection = self.ctx.registry.get(store_id).connection
-        calls = get_spec(connection.platform).for_connection(connection).call_costs.calls(read, keys)
+        spec = get_spec(connection.platform).for_connection(connection)  # the store's API
+        calls = spec.call_costs.calls(read, keys)
         self.estimate.per_store[store_id] += calls
 
     def _locations(self, store_id: str) -> None:

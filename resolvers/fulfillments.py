@@ -61,7 +61,10 @@ class Fulfillment(StoreObject):
         )
 
 
-@strawberry.type(description="A quantity of one order line that a refund paid back.")
+@strawberry.type(
+    description="A quantity of one order line that a refund paid back. Always a line of the "
+    "order: a Magento bundle's or configurable's child row counts for its line."
+)
 class RefundLine:
     line_item_external_id: str = strawberry.field(description="Platform id of the order line.")
     quantity: int = strawberry.field(description="Units of that line refunded.")
@@ -71,7 +74,10 @@ class RefundLine:
     restocked: bool | None = strawberry.field(
         description="Whether the units went back to stock; null where the platform does not say."
     )
-    subtotal: Money | None = strawberry.field(description="Amount refunded for this line.")
+    subtotal: Money | None = strawberry.field(
+        description="Those units' share of the line's totalPrice (after discounts, excluding "
+        "tax), positive."
+    )
 
 
 @strawberry.type(description="A money movement of a refund at the payment gateway.")
@@ -88,10 +94,12 @@ class Refund(StoreObject):
     order_external_id: str = strawberry.field(description="Platform id of the refunded order.")
     created_at: datetime | None = strawberry.field(description="When it was made (UTC).")
     note: str | None = strawberry.field(description="Reason or note given.")
-    amount: Money = strawberry.field(description="Total money refunded.")
+    amount: Money = strawberry.field(
+        description="All money given back, tax and shipping included, positive."
+    )
     lines: list[RefundLine] = strawberry.field(description="Order lines refunded.")
     shipping: Money | None = strawberry.field(
-        description="Shipping refunded; null where the refund did not say."
+        description="The part of amount given back for shipping; null where the refund did not say."
     )
     transactions: list[RefundTransaction] = strawberry.field(
         description="Gateway transactions that moved the money (none for manual refunds)."

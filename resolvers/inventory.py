@@ -29,8 +29,7 @@ class InventoryLevel(StoreObject):
         description="Units sold but not yet shipped; null where the platform has no such state."
     )
     incoming: int | None = strawberry.field(
-        description="Units on their way to the location; null where the platform has no such "
-        "state."
+        description="Units on their way to the location; null where the platform has no such state."
     )
     reserved: int | None = strawberry.field(
         description="Units held back (draft orders, transfers); null where the platform has no "

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar
 
 from aiodataloader import DataLoader
 
-from platforms.adapter import VariantBatch, VariantKey
+from platforms.adapter import Related, VariantBatch, VariantKey
 from platforms.canonical import (
     Customer,
     Fulfillment,
@@ -219,6 +219,15 @@ class LocationByIdLoader(_PerStoreLoader[Location]):
     ) -> Mapping[str, Location]:
         return await asyncio.shield(self._listing(handle.connection.store_id))
 
+    def prime_listing(self, store_id: str, locations: list[Location]) -> None:
+        """The store's locations, read along with something else: no listing call."""
+        if store_id not in self._by_store:
+            listing: asyncio.Future[dict[str, Location]] = (
+                asyncio.get_running_loop().create_future()
+            )
+            listing.set_result({loc.external_id: loc for loc in locations})
+            self._by_store[store_id] = listing
+
     def prefetch(self, store_id: str) -> None:
         """Start listing the store's locations now (once per request), alongside the reads
         whose answers will name them, instead of one round trip after those."""
@@ -286,3 +295,20 @@ class Loaders:
         self.refunds = RefundsByOrderLoader(ctx)
         # parents fetched with an incomplete variant list: for reads that skip `variants`.
         self.partial_products: dict[StoreKey, Product] = {}
+
+    def prime(self, handle: StoreHandle, related: Related) -> None:
+        """What a page's client fetched with it (`Page.related`): the loaders answer those
+        keys without another upstream call."""
+        store_id = handle.connection.store_id
+        for variant_id, variant in related.variants.items():
+            self.variant.prime(VariantLoadKey(store_id, variant_id), variant)
+        handle.products.put(related.products)
+        for product_id, product in related.products.items():
+            self.product.prime(StoreKey(store_id, product_id), product)
+        self.partial_products.update(
+            {StoreKey(store_id, pid): p for pid, p in related.partial_products.items()}
+        )
+        for item_id, levels in related.inventory.items():
+            self.inventory.prime(StoreKey(store_id, item_id), levels)
+        if related.locations is not None:
+            self.location.prime_listing(store_id, related.locations)

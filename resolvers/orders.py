@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
 from platforms import canonical as c
-from platforms.adapter import OrderQuery, Page, PlatformClient
+from platforms.adapter import OrderQuery, OrderSelection, Page, PlatformClient
 from platforms.ids import Kind
 from resolvers.common import (
     Address,
@@ -41,22 +42,29 @@ VariantRef = Annotated["Variant", strawberry.lazy("resolvers.products")]
 @strawberry.type(description="A tax applied to an order.")
 class TaxLine:
     title: str = strawberry.field(description="Tax name, e.g. 'State Tax' or 'VAT'.")
-    rate: float | None = strawberry.field(description="Rate as a fraction (0.06 = 6%), if known.")
-    amount: Money = strawberry.field(description="Tax amount.")
+    rate: float | None = strawberry.field(
+        description="Rate as a fraction on every platform (0.19 = 19%, never 19); null if "
+        "the platform does not say."
+    )
+    amount: Money = strawberry.field(description="Tax this rate raised on lines and shipping.")
 
 
 @strawberry.type(description="A discount applied to an order.")
 class DiscountLine:
     code: str | None = strawberry.field(description="Discount code, if one was entered.")
     kind: str | None = strawberry.field(description="Platform's discount type, e.g. 'percentage'.")
-    amount: Money = strawberry.field(description="Amount taken off.")
+    amount: Money = strawberry.field(
+        description="Amount this discount took off the order, positive, as the platform reports it."
+    )
 
 
 @strawberry.type(description="A shipping method charged on an order.")
 class ShippingLine:
     title: str = strawberry.field(description="Shipping method name.")
     code: str | None = strawberry.field(description="Platform's shipping method code.")
-    amount: Money = strawberry.field(description="Shipping charge.")
+    amount: Money = strawberry.field(
+        description="This method's charge after shipping discounts, excluding tax."
+    )
 
 
 @strawberry.type(description="One purchased line of an order.")
@@ -64,8 +72,20 @@ class LineItem:
     external_id: str = strawberry.field(description="The platform's id for this line.")
     title: str = strawberry.field(description="Product title as sold.")
     quantity: int = strawberry.field(description="Units purchased.")
-    unit_price: Money = strawberry.field(description="Price of one unit before discounts.")
-    total_discount: Money | None = strawberry.field(description="Discount on this line, if any.")
+    unit_price: Money = strawberry.field(
+        description="Price of one unit before any discount, excluding tax (also in "
+        "tax-inclusive stores)."
+    )
+    total_discount: Money | None = strawberry.field(
+        description="Every discount on this line: line-level discounts plus its share of "
+        "order-level discounts, excluding tax; zero when none (null only where the platform "
+        "cannot tell)."
+    )
+    total_price: Money = strawberry.field(
+        description="The line after every discount, excluding tax: unitPrice x quantity - "
+        "totalDiscount (the platform's line total; 4-decimal unit prices may differ from it "
+        "by rounding)."
+    )
     sku: str | None = strawberry.field(description="SKU as sold.")
     store_id: strawberry.Private[str]
     variant_external_id: strawberry.Private[str | None]
@@ -106,6 +126,7 @@ class LineItem:
             quantity=line.quantity,
             unit_price=Money.of(line.unit_price),
             total_discount=Money.maybe(line.total_discount),
+            total_price=Money.of(line.total),
             sku=line.sku,
             store_id=store_id,
             variant_external_id=line.variant_external_id,
@@ -122,13 +143,32 @@ class Order(StoreObject):
     status: OrderStatusEnum = strawberry.field(description="Lifecycle state.")  # type: ignore[valid-type]
     financial_status: FinancialStatusEnum = strawberry.field(description="Payment state.")  # type: ignore[valid-type]
     fulfillment_status: FulfillmentStatusEnum = strawberry.field(description="Shipping state.")  # type: ignore[valid-type]
-    currency_code: str = strawberry.field(description="Currency of the order's amounts (ISO 4217).")
+    currency_code: str = strawberry.field(
+        description="Currency of every amount of the order: the one the customer paid in "
+        "(Shopify's presentment currency, Magento's order currency; ISO 4217)."
+    )
     email: str | None = strawberry.field(description="Customer email on the order.")
-    subtotal_price: Money = strawberry.field(description="Sum of line prices after line discounts.")
-    total_tax: Money = strawberry.field(description="Total tax.")
-    total_shipping: Money = strawberry.field(description="Total shipping charged.")
-    total_discounts: Money = strawberry.field(description="Total discounts.")
-    total_price: Money = strawberry.field(description="Grand total charged.")
+    subtotal_price: Money = strawberry.field(
+        description="Sum of the lines' totalPrice (after every discount allocated to lines) "
+        "plus order-level fees; before shipping, excluding tax. The same on every platform."
+    )
+    total_tax: Money = strawberry.field(
+        description="All tax on lines and shipping, whether prices included it or not."
+    )
+    total_shipping: Money = strawberry.field(
+        description="Shipping charged, after shipping discounts, excluding tax."
+    )
+    total_discounts: Money = strawberry.field(
+        description="Every discount: the lines' totalDiscount plus shipping discounts."
+    )
+    total_price: Money = strawberry.field(
+        description="What the customer was charged: subtotalPrice + totalShipping + "
+        "totalTax, within the platform's rounding."
+    )
+    taxes_included: bool | None = strawberry.field(
+        description="Whether the store's prices include tax; null where the platform does "
+        "not say. The amounts above exclude tax either way."
+    )
     line_items: list[LineItem] = strawberry.field(description="Purchased lines.")
     tax_lines: list[TaxLine] = strawberry.field(description="Taxes applied.")
     discounts: list[DiscountLine] = strawberry.field(description="Discounts applied.")
@@ -153,7 +193,10 @@ class Order(StoreObject):
 
         return [] if self.source is None else await fulfillments_of(info, self.source)
 
-    @strawberry.field(description="Refunds of this order (Magento credit memos).")
+    @strawberry.field(
+        description="Refunds of this order (Magento credit memos); every refund line names a "
+        "line of this order (docs/money.md)."
+    )
     async def refunds(self, info: strawberry.Info) -> list[RefundRef]:
         from resolvers.fulfillments import refunds_of
 
@@ -181,6 +224,7 @@ class Order(StoreObject):
             total_shipping=Money.of(o.total_shipping),
             total_discounts=Money.of(o.total_discounts),
             total_price=Money.of(o.total_price),
+            taxes_included=o.taxes_included,
             line_items=[LineItem.of(o.store_id, li) for li in o.line_items],
             tax_lines=[
                 TaxLine(
@@ -208,6 +252,34 @@ class Order(StoreObject):
     async def resolve_reference(cls, info: strawberry.Info, id: strawberry.ID) -> Order | None:
         """Federation entity lookup, batched through OrderByIdLoader."""
         return await order_by_id(info, id)
+
+
+def order_selection(info: strawberry.Info) -> OrderSelection:
+    """What this `orders` field reads of each order (`may_select`: never under-states), so
+    a client that can push it down fetches only that, and what the lines reach with it."""
+
+    def sel(*path: str) -> bool:
+        return may_select(info, "edges", "node", *path)
+
+    variant = sel("lineItems", "variant")
+    return OrderSelection(
+        line_items=sel("lineItems"),
+        line_discounts=sel("lineItems", "totalDiscount") or sel("lineItems", "total"),
+        line_variants=variant,
+        line_products=sel("lineItems", "product"),
+        customer=sel("customer") or sel("customerExternalId"),
+        addresses=sel("billingAddress") or sel("shippingAddress"),
+        taxes=sel("taxLines"),
+        shipping=sel("shippingLines"),
+        custom_fields=sel("customFields"),
+        fulfillments=sel("fulfillments"),
+        refunds=sel("refunds"),
+        variants=variant,
+        products=sel("lineItems", "variant", "product"),
+        whole_products=sel("lineItems", "variant", "product", "variants"),
+        inventory=sel("lineItems", "variant", "inventoryLevels"),
+        locations=sel("lineItems", "variant", "inventoryLevels", "location"),
+    )
 
 
 async def order_by_id(info: strawberry.Info, id: strawberry.ID) -> Order | None:
@@ -269,8 +341,14 @@ class OrderQueries:
             status=f.status,
         )
 
+        query = dataclasses.replace(query, select=order_selection(info))
+
         async def fetch(client: PlatformClient, cursor: str | None, limit: int) -> Page[c.Order]:
-            return await client.list_orders(query, cursor=cursor, limit=limit)
+            page = await client.list_orders(query, cursor=cursor, limit=limit)
+            if page.related is not None:
+                handle = info.context.store(client.connection.store_id)
+                info.context.loaders.prime(handle, page.related)
+            return page
 
         page = await paginate(info, store_ids, first, after, fetch, query)
         keep = info.context.limits.customer_raw

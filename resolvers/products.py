@@ -76,7 +76,10 @@ class Variant(StoreObject):
     def product(self, info: strawberry.Info) -> Any:
         key = StoreKey(self.store_id, self.product_external_id)
         partial = info.context.loaders.partial_products.get(key)
-        if partial is not None and not may_select(info, "variants"):
+        # a partial parent lacks its variant list and (Shopify GraphQL) its metafields
+        if partial is not None and not (
+            may_select(info, "variants") or may_select(info, "customFields")
+        ):
             return Product.of(partial)
         return answer(info.context.loaders.product.load(key), Product.of)
 

@@ -103,6 +103,12 @@ class EventMeta:
         description="When the change happened on the platform (its `updated_at`, UTC)."
     )
     recorded_at: datetime = strawberry.field(description="When the gateway recorded it (UTC).")
+    mapping_version: str = strawberry.field(
+        description="Version of the platform mapping that produced this event's object. A "
+        "correction by `cartgraph events remap` is a new event (ORDER_UPDATED or "
+        "INVENTORY_CHANGED, same occurredAt) with the newer version; delivered events are "
+        "never rewritten."
+    )
 
     @staticmethod
     def fields_of(event: StoredEvent) -> dict[str, object]:
@@ -117,6 +123,7 @@ class EventMeta:
             "source": event.source,
             "occurred_at": event.occurred_at,
             "recorded_at": event.recorded_at,
+            "mapping_version": event.mapping_version,
         }
 
 

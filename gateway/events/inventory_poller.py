@@ -13,6 +13,7 @@ from platforms.adapter import ProductQuery
 from platforms.canonical import InventoryLevel
 from platforms.events import EventSource, candidate_of, version_text
 from platforms.ids import Kind
+from platforms.registry import get_spec
 
 log = logging.getLogger("cartgraph.poller")
 
@@ -43,8 +44,10 @@ class InventoryPoller(PollLoop):
         """One poll; returns how many events it appended."""
         async with self._lock:
             now = datetime.now(UTC)
+            version = get_spec(self.handle.connection.platform).mapping_version
             candidates = [
-                candidate_of(lv, EventSource.POLL, now=now) for lv in await self._levels()
+                candidate_of(lv, EventSource.POLL, now=now, mapping_version=version)
+                for lv in await self._levels()
             ]
             known = await self.log.known_objects(
                 self.store_id, Kind.INVENTORY_LEVEL, [c.object_id for c in candidates]

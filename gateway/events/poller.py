@@ -82,8 +82,14 @@ class OrderPoller(PollLoop):
         self.last_poll_at, self.last_error = now, None
 
     def _candidate(self, order: Order, now: datetime) -> Candidate:
-        marker = get_spec(self.handle.connection.platform).refund_marker
-        return candidate_of(order, EventSource.POLL, now=now, refunds=marker)
+        spec = get_spec(self.handle.connection.platform)
+        return candidate_of(
+            order,
+            EventSource.POLL,
+            now=now,
+            refunds=spec.refund_marker,
+            mapping_version=spec.mapping_version,
+        )
 
     async def _changed_since(self, since: datetime) -> list[Order]:
         found: list[Order] = []

@@ -110,5 +110,14 @@ class ReceiptProcessor:
             fetched = await handle.client.get_orders(list(delivery.refetch_order_ids))
             orders.extend(fetched.values())
         observed: list[Observed] = [*orders, *delivery.inventory_levels]
-        marker = get_spec(handle.connection.platform).refund_marker
-        return [candidate_of(o, EventSource.WEBHOOK, now=now, refunds=marker) for o in observed]
+        spec = get_spec(handle.connection.platform)
+        return [
+            candidate_of(
+                o,
+                EventSource.WEBHOOK,
+                now=now,
+                refunds=spec.refund_marker,
+                mapping_version=spec.mapping_version,
+            )
+            for o in observed
+        ]

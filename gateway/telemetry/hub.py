@@ -52,8 +52,7 @@ class Telemetry:
         if self.metrics_access == "off" and not self.tracing.on:
             return
         for handle in registry.handles():
-            transport = getattr(handle.client, "transport", None)
-            if isinstance(transport, HttpTransport):
+            for transport in transports_of(handle.client):
                 transport.observer = self.observer
 
     def watch_writes(self, queue: WriteQueue) -> None:
@@ -78,6 +77,17 @@ class Telemetry:
                     await task
             forget_process(os.getpid())
             await asyncio.to_thread(self.tracing.shutdown)  # may wait on the collector
+
+
+def transports_of(client: object) -> list[HttpTransport]:
+    """A client's transports: its own, and those of the clients it holds (Shopify's GraphQL
+    client keeps a REST client for writes)."""
+    found = []
+    for holder in (client, *getattr(client, "__dict__", {}).values()):
+        transport = getattr(holder, "transport", None)
+        if isinstance(transport, HttpTransport) and transport not in found:
+            found.append(transport)
+    return found
 
 
 class WriteAttempts:

@@ -107,14 +107,15 @@ class Metrics:
         r = self.registry
         self.upstream_requests = Counter(
             "cartgraph_upstream_requests_total",
-            "Upstream HTTP attempts by store, endpoint template and status (or failure kind).",
-            (*STORE, "method", "endpoint", "status"),
+            "Upstream HTTP attempts by store, endpoint template, client call (list_orders, ...)"
+            " and status (or failure kind).",
+            (*STORE, "method", "endpoint", "call", "status"),
             registry=r,
         )
         self.upstream_duration = Histogram(
             "cartgraph_upstream_request_duration_seconds",
             "Upstream HTTP attempt latency, after the rate bucket, in seconds.",
-            (*STORE, "method", "endpoint"),
+            (*STORE, "method", "endpoint", "call"),
             registry=r,
             buckets=UPSTREAM_BUCKETS,
         )

@@ -123,8 +123,11 @@ class AttemptRecord:
         seconds = time.perf_counter() - self.started
         m, store, platform = self.metrics, self.ctx.store_id, self.ctx.platform
         label = status_label(status, error)
-        m.upstream_requests.labels(store, platform, self.method, self.endpoint, label).inc()
-        m.upstream_duration.labels(store, platform, self.method, self.endpoint).observe(seconds)
+        # `call` is the client's operation (list_orders, ...): a fixed set per platform, and
+        # what tells apart calls to one endpoint (Shopify's graphql.json)
+        where = (store, platform, self.method, self.endpoint, self.ctx.operation)
+        m.upstream_requests.labels(*where, label).inc()
+        m.upstream_duration.labels(*where).observe(seconds)
         if isinstance(error, CartgraphError):
             m.upstream_errors.labels(store, platform, error.code).inc()
         if status == 429 or isinstance(error, RateLimitedError):

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from platforms.canonical import Platform
 from platforms.costs import Batch, CallCosts, Read
 from platforms.magento.client import MagentoClient
+from platforms.magento.mapping import MAPPING_VERSION
 from platforms.magento.mapping.people import refund_marker
 from platforms.magento.rest import DEFAULT_RATE_LIMIT
 from platforms.magento.writes.writer import create_writer
@@ -64,6 +65,7 @@ SPEC = PlatformSpec(
         "Variant.compare_at_price": "sale prices are special_price attributes (not mapped)",
         "InventoryLevel.updated_at": "MSI source items carry no timestamp",
         "Address.country": "addresses carry country_id (the code) only",
+        "Order.taxes_included": "orders do not say whether catalogue prices include tax",
         **dict.fromkeys(
             ("InventoryLevel.on_hand", "InventoryLevel.committed", "InventoryLevel.incoming"),
             "stock is one available quantity",
@@ -72,6 +74,7 @@ SPEC = PlatformSpec(
     },
     create_writer=create_writer,
     refund_marker=refund_marker,
+    mapping_version=MAPPING_VERSION,
     call_costs=CALL_COSTS,
 )
 

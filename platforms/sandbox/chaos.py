@@ -24,6 +24,12 @@ AFTER = ("503", "drop", "timeout")  # run the handler (the write lands), then fa
 # happens at its own configured rate (not a rate conditional on the kinds before it).
 KINDS = (*(f"before_apply.{k}" for k in BEFORE), "late_apply", *(f"after_apply.{k}" for k in AFTER))
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# A sandbox may say what a request does where its HTTP method cannot: a GraphQL POST that only
+# queries reads ("GET"), one that mutates writes ("POST"). Chaos's `methods` and the ledger
+# then treat it as such.
+# (A typed RequestKey from aiohttp 3.14 on, which warns about plain keys; a plain key before.)
+_key: Any = getattr(web, "RequestKey", lambda name, _type: name)
+EFFECTIVE_METHOD: Any = _key("sandbox.effective_method", str)
 LEDGER_SIZE = 100_000
 RECENT_FAULTS = 1000  # (request number, kind) pairs kept for GET: a seed's run is comparable
 HOLD_POLL_SECONDS = 0.02
@@ -159,6 +165,11 @@ class Ledger:
         return [e for e in self.entries if e["seq"] > seq]
 
 
+def method_of(request: web.Request) -> str:
+    """What the request does: its HTTP method, unless the sandbox said otherwise."""
+    return str(request.get(EFFECTIVE_METHOD, request.method))
+
+
 def _route(request: web.Request) -> str:
     resource = request.match_info.route.resource
     return f"{request.method} {resource.canonical if resource is not None else request.path}"
@@ -230,7 +241,9 @@ class Chaos:
 
     def _eligible(self, request: web.Request) -> bool:
         config = self.config
-        return config is not None and (config.methods is None or request.method in config.methods)
+        return config is not None and (
+            config.methods is None or method_of(request) in config.methods
+        )
 
     def _count(self, request: web.Request, kind: str) -> None:
         self.injected[kind] += 1
@@ -264,7 +277,7 @@ class Chaos:
         self, request: web.Request, handler: Handler, fault: str | None
     ) -> web.StreamResponse:
         response = await handler(request)
-        if request.method not in READ_METHODS and 200 <= response.status < 300:
+        if method_of(request) not in READ_METHODS and 200 <= response.status < 300:
             # the handler has read (and aiohttp cached) the body; this is no second read
             self.ledger.record(request, await request.read(), response.status, fault)
         return response

@@ -15,6 +15,7 @@ from aiohttp import web
 
 from platforms.adapter import StoreConnection
 from platforms.sandbox.chaos import Chaos, add_chaos_routes
+from platforms.sandbox.scenario import Scenario
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 ErrorBody = Callable[[int, str], Any]
@@ -50,6 +51,12 @@ class Sandbox(Protocol):
 
     def facts(self) -> SandboxFacts:
         """Ground truth of the seeded store, in canonical ids, for the contract suite."""
+        ...
+
+    def seed_scenario(self, scenario: Scenario) -> str:
+        """Add `scenario` (platforms/sandbox/scenario.py) as a new order in this platform's
+        own payload shape, refund included; returns the order's external id. The
+        conformance suite seeds the same scenario into every platform and compares."""
         ...
 
     def corrupt_order(self, external_id: str) -> str:

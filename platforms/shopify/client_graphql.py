@@ -1,4 +1,4 @@
-"""Live reads from one Shopify store over the Admin GraphQL API, the caller's selection pushed down."""
+"""Live reads from one Shopify store over Admin GraphQL, the caller's selection pushed down."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ from platforms.shopify.client_graphql_catalog import (
     PARTIAL_PRODUCT,
     ShopifyGraphqlCatalog,
 )
-from platforms.shopify.client_graphql_people import _next_cursor, _page_nodes, search_time
+from platforms.shopify.client_graphql_people import next_cursor, page_nodes, search_time
 from platforms.shopify.cost import MAX_QUERY_COST
 from platforms.shopify.documents import Enum, Field, conn, numeric_id, scalars
 from platforms.shopify.documents import query as document
@@ -99,9 +99,15 @@ class ShopifyGraphqlClient(ShopifyGraphqlCatalog):
         1,000 points hold (at most `limit`), plus what `query.select` reaches (see class)."""
         ctx = self._ctx("list_orders")
         select = query.select or PLAIN
-        stock_first = select.inventory and self._locations is None
+        stock_first = select.inventory and not self.locations_known()
         extra = (locations_field(),) if stock_first else ()
-        build = self._orders_field(query, select, cursor, limit, sum(f.cost for f in extra))
+        points = sum(f.cost for f in extra)
+        build = self._orders_field(query, select, cursor, limit, points)
+        if build.size < min(limit, MAX_LIMIT) and (select.fulfillments or select.refunds):
+            # they would cut the page into several sent one after another: the loaders read
+            # them by id instead (`nodes(ids:)` of the page's orders), all at once
+            select = dataclasses.replace(select, fulfillments=False, refunds=False)
+            build = self._orders_field(query, select, cursor, limit, points)
         try:
             data = await self._query(document(build, *extra), ctx)
         except UpstreamValidationError:
@@ -111,10 +117,10 @@ class ShopifyGraphqlClient(ShopifyGraphqlCatalog):
         if stock_first:
             await self._adopt_locations(data.get("locations") or {}, ctx)
         page = data.get("orders") or {}
-        rows = await self._whole_lines(_page_nodes(page), select, ctx)
+        rows = await self._whole_lines(page_nodes(page), select, ctx)
         orders, errors = self._map_each(ctx, map_order, rows, shop_currency=self._currency)
         related = await self._related(orders, select, ctx) if select.variants else None
-        return Page(orders, _next_cursor(page), errors, related)
+        return Page(orders, next_cursor(page), errors, related)
 
     def _orders_field(
         self,
@@ -219,8 +225,8 @@ class ShopifyGraphqlClient(ShopifyGraphqlCatalog):
 
     async def _adopt_locations(self, page: Mapping[str, Any], ctx: CallContext) -> None:
         """Locations read with an orders page: remembered, the rest of a long list paged."""
-        found = [self._map(ctx, map_location, row) for row in _page_nodes(page)]
-        if _next_cursor(page) is not None:
+        found = [self._map(ctx, map_location, row) for row in page_nodes(page)]
+        if next_cursor(page) is not None:
             self._locations = None
             await self._location_list()  # a store with more than one page lists them all
             return

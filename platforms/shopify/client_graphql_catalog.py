@@ -9,16 +9,16 @@ from typing import Any
 
 import aiohttp
 
-from platforms.adapter import ProductQuery, StoreConnection, VariantBatch, VariantKey, Page
-from platforms.canonical import InventoryLevel, Location, Product, Variant
+from platforms.adapter import Page, ProductQuery, StoreConnection, VariantBatch, VariantKey
+from platforms.canonical import InventoryLevel, Location, Product
 from platforms.client_kit import numeric_ids
 from platforms.errors import PayloadError
 from platforms.http import CallContext, RetryPolicy
 from platforms.mapping.kit import Found
 from platforms.shopify.client_graphql_people import (
     ShopifyGraphqlPeople,
-    _next_cursor,
-    _page_nodes,
+    next_cursor,
+    page_nodes,
     search_time,
 )
 from platforms.shopify.documents import Enum, Field, conn, gid, node_by_id, nodes, numeric_id
@@ -91,8 +91,8 @@ class ShopifyGraphqlCatalog(ShopifyGraphqlPeople):
             )  # fmt: skip
 
         page = (await self._page(build, limit, ctx, cursor)).get("products") or {}
-        products, errors = await self._products(_page_nodes(page), ctx)
-        return Page(products, _next_cursor(page), errors)
+        products, errors = await self._products(page_nodes(page), ctx)
+        return Page(products, next_cursor(page), errors)
 
     async def get_products(self, ids: Sequence[str]) -> Mapping[str, Product]:
         """Products (with every variant) by id: `nodes(ids:)` packed by cost."""
@@ -111,7 +111,9 @@ class ShopifyGraphqlCatalog(ShopifyGraphqlPeople):
             variants = [*g.nodes_of(row.get("variants")), *more.get(numeric_id(row.get("id")), [])]
             try:
                 products.append(
-                    self._map(ctx, map_product, row, shop_currency=self._currency, variants=variants)
+                    self._map(
+                        ctx, map_product, row, shop_currency=self._currency, variants=variants
+                    )
                 )
             except PayloadError as error:
                 errors.append(error)
@@ -155,10 +157,14 @@ class ShopifyGraphqlCatalog(ShopifyGraphqlPeople):
             part = conn(name, first, *fields, after=cursors[ident])
             return node_by_id(root, gid(kind, ident), part, alias=f"o{n}")
 
-        docs = [
-            (part, document(*(one(n, i) for n, i in enumerate(part))))
-            for part in pack(ids, one(0, ids[0]).cost)
-        ] if ids else []
+        docs = (
+            [
+                (part, document(*(one(n, i) for n, i in enumerate(part))))
+                for part in pack(ids, one(0, ids[0]).cost)
+            ]
+            if ids
+            else []
+        )
         answers = await self._queries([doc for _, doc in docs], ctx)
         found: dict[str | None, Any] = {}
         for (part, _), data in zip(docs, answers, strict=True):
@@ -172,8 +178,7 @@ class ShopifyGraphqlCatalog(ShopifyGraphqlPeople):
         """`nodes(ids:)` of one type, in as few documents as the limits allow, at once."""
         each = nodes(kind, ["x"], *fields).cost
         docs = [
-            document(nodes(kind, [gid(kind, i) for i in part], *fields))
-            for part in pack(ids, each)
+            document(nodes(kind, [gid(kind, i) for i in part], *fields)) for part in pack(ids, each)
         ]
         return [r for data in await self._queries(docs, ctx) for r in m.dicts(data.get("nodes"))]
 
@@ -187,8 +192,8 @@ class ShopifyGraphqlCatalog(ShopifyGraphqlPeople):
         read by `nodes(ids:)` of the products (hints need no round trip first)."""
         ctx = self._ctx("get_variants")
         wanted = numeric_ids(k.external_id for k in keys)
-        parent = PARTIAL_PRODUCT if not complete_parents else tuple(
-            f for f in PRODUCT if f.name == "id"
+        parent = (
+            PARTIAL_PRODUCT if not complete_parents else tuple(f for f in PRODUCT if f.name == "id")
         )
         hinted = numeric_ids(k.product_external_id or "" for k in keys)
         rows, parents = await asyncio.gather(
@@ -236,9 +241,7 @@ class ShopifyGraphqlCatalog(ShopifyGraphqlPeople):
         more = await self._more_levels(rows, ctx)
         return self.levels_of(rows, None, ctx, more)
 
-    async def _more_levels(
-        self, rows: list[Row], ctx: CallContext
-    ) -> dict[str | None, list[Row]]:
+    async def _more_levels(self, rows: list[Row], ctx: CallContext) -> dict[str | None, list[Row]]:
         more: dict[str | None, list[Row]] = {}
         todo = {
             numeric_id(r.get("id")): g.end_cursor(r.get("inventoryLevels"))
@@ -293,10 +296,14 @@ class ShopifyGraphqlCatalog(ShopifyGraphqlPeople):
         reused for `LOCATIONS_TTL` seconds."""
         return list(await self._location_list())
 
-    async def _location_list(self) -> list[Location]:
+    def locations_known(self) -> bool:
+        """Whether the store's locations were read less than `LOCATIONS_TTL` seconds ago."""
         known = self._locations
-        if known is not None and time.monotonic() - known[0] < LOCATIONS_TTL:
-            return known[1]
+        return known is not None and time.monotonic() - known[0] < LOCATIONS_TTL
+
+    async def _location_list(self) -> list[Location]:
+        if self._locations is not None and self.locations_known():
+            return self._locations[1]
         if self._listing is None or self._listing.done():
             # one listing at a time: the levels read and the gateway's location prefetch
             # of the same request share it
@@ -312,8 +319,8 @@ class ShopifyGraphqlCatalog(ShopifyGraphqlPeople):
                 "locations", LOCATIONS_PER_PAGE, *LOCATION, after=cursor, includeInactive=True
             )
             page = (await self._query(document(field), ctx)).get("locations") or {}
-            rows += _page_nodes(page)
-            cursor = _next_cursor(page)
+            rows += page_nodes(page)
+            cursor = next_cursor(page)
             if cursor is None:
                 break
         found = [self._map(ctx, map_location, row) for row in rows]

@@ -1,4 +1,4 @@
-"""Shopify GraphQL reads of customers, fulfillments and refunds: the base the GraphQL client builds on."""
+"""Shopify GraphQL reads of customers, fulfillments and refunds (the GraphQL client's base)."""
 
 from __future__ import annotations
 
@@ -67,7 +67,7 @@ class ShopifyGraphqlPeople(ShopifyGraphql):
         if query.email is not None:
             terms.append(f"email:{_quoted(query.email)}")
         if query.updated_after is not None:
-            terms.append(f"updated_at:>='{search_time(query.updated_after)}'")
+            terms.append(f"updated_at:>'{search_time(query.updated_after)}'")  # as REST's
         search = " ".join(terms) or None
 
         def build(first: int) -> Field:
@@ -79,9 +79,9 @@ class ShopifyGraphqlPeople(ShopifyGraphql):
         data = await self._page(build, limit, ctx, cursor)
         page = data.get("customers") or {}
         found, errors = self._map_each(
-            ctx, map_customer, _page_nodes(page), shop_currency=self._currency
+            ctx, map_customer, page_nodes(page), shop_currency=self._currency
         )
-        return Page(found, _next_cursor(page), errors)
+        return Page(found, next_cursor(page), errors)
 
     async def _page(
         self, build: Callable[[int], Field], limit: int, ctx: CallContext, cursor: str | None
@@ -162,12 +162,12 @@ def page_size(build: Callable[[int], Field], limit: int) -> int:
     return max(1, min(limit, (1000 - build(0).cost) // each))
 
 
-def _page_nodes(page: Any) -> list[Row]:
+def page_nodes(page: Any) -> list[Row]:
     found = page.get("nodes") if isinstance(page, Mapping) else None
     return [n for n in found if isinstance(n, dict)] if isinstance(found, list) else []
 
 
-def _next_cursor(page: Any) -> str | None:
+def next_cursor(page: Any) -> str | None:
     info = page.get("pageInfo") if isinstance(page, Mapping) else None
     if not isinstance(info, Mapping) or not info.get("hasNextPage"):
         return None

@@ -157,9 +157,7 @@ def listed(
 
 def conn(name: str, first: int, *fields: Field, alias: str | None = None, **args: Any) -> Field:
     """A connection read as `nodes` plus `pageInfo`: 2 points plus `first` nodes."""
-    return Field(
-        name, fields, (("first", first), *args.items()), alias, Shape.CONNECTION, first
-    )
+    return Field(name, fields, (("first", first), *args.items()), alias, Shape.CONNECTION, first)
 
 
 def nodes(type_name: str, gids: Sequence[str], *fields: Field, alias: str | None = None) -> Field:

@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 import aiohttp
 
-from platforms.adapter import RateLimitSettings, StoreConnection
+from platforms.adapter import StoreConnection
 from platforms.canonical import Platform
 from platforms.client_kit import StoreClient, Wiring
 from platforms.cost_bucket import PointsBucket
@@ -33,10 +33,6 @@ from platforms.shopify.cost import MAX_INPUT_LIST, MAX_QUERY_COST
 from platforms.shopify.documents import Document, numeric_id
 from platforms.shopify.rest import DEFAULT_API_VERSION, DEFAULT_RATE_LIMIT
 
-# A store's configured `rate_limit` is in REST requests; Shopify's GraphQL bucket holds 50
-# points per REST request on every plan (Standard: 40 requests, 2/s; 2,000 points, 100/s).
-# It is only where we start: the first answer's throttleStatus replaces it.
-POINTS_PER_REQUEST = 50
 T = TypeVar("T")
 _RETRYABLE_CODES = {"INTERNAL_SERVER_ERROR", "SERVICE_UNAVAILABLE", "TIMEOUT"}
 
@@ -146,13 +142,6 @@ class ShopifyCostObserver:
             bucket.observe(maximum - available, maximum)  # a bucket shared by replicas
 
 
-def points_settings(requests: RateLimitSettings) -> RateLimitSettings:
-    """The points bucket to start from, from a store's bucket in REST requests."""
-    return RateLimitSettings(
-        requests.capacity * POINTS_PER_REQUEST, requests.leak_per_second * POINTS_PER_REQUEST
-    )
-
-
 class ShopifyGraphql(StoreClient):
     """One Shopify store's Admin GraphQL API: what every read of the GraphQL client goes
     through. Each document reserves its requested cost in the store's points bucket."""
@@ -168,8 +157,9 @@ class ShopifyGraphql(StoreClient):
         retry: RetryPolicy | None = None,
     ) -> None:
         super().__init__(connection, session=session, retry=retry)
-        requests = connection.rate_limit or self.default_rate_limit
-        self.transport.bucket = PointsBucket(points_settings(requests))
+        # points, not requests: the store's `rate_limit` (requests) paces its REST calls only;
+        # this starts at the smallest plan and takes the store's own from its first answer
+        self.transport.bucket = PointsBucket()
         # recent answers' requested and actual points, newest last (tests and benchmarks)
         self.spent: collections.deque[Spent] = collections.deque(maxlen=256)
 
@@ -189,10 +179,16 @@ class ShopifyGraphql(StoreClient):
         a planning bug: it is refused here, never sent."""
         if not document.fits():
             raise ValueError(f"{ctx.operation}: document costs {document.cost} points")
-        request = Request(
-            "POST", self._endpoint, json={"query": document.text}, cost=document.cost
-        )
-        response = await self.transport.request(request, ctx)
+        request = Request("POST", self._endpoint, json={"query": document.text}, cost=document.cost)
+        bucket = self.transport.bucket
+        points = bucket if isinstance(bucket, PointsBucket) else None
+        if points is not None:
+            points.in_flight += 1
+        try:
+            response = await self.transport.request(request, ctx)
+        finally:
+            if points is not None:
+                points.in_flight -= 1
         body = response.json()
         cost = cost_extension(body)
         requested, actual = cost.get("requestedQueryCost"), cost.get("actualQueryCost")
@@ -207,7 +203,9 @@ class ShopifyGraphql(StoreClient):
             raise PayloadError(f"Shopify {ctx.operation} answer lacks 'data'", **ctx.where())
         return data
 
-    async def _queries(self, documents: Sequence[Document], ctx: CallContext) -> list[dict[str, Any]]:
+    async def _queries(
+        self, documents: Sequence[Document], ctx: CallContext
+    ) -> list[dict[str, Any]]:
         """Several documents at once (the bucket paces them), answers in order."""
         return list(await asyncio.gather(*(self._query(d, ctx) for d in documents)))
 

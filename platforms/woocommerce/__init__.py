@@ -8,6 +8,7 @@ from platforms.canonical import Platform
 from platforms.costs import FREE, Batch, CallCosts, Read
 from platforms.registry import PlatformSpec
 from platforms.woocommerce.client import WooCommerceClient
+from platforms.woocommerce.mapping import MAPPING_VERSION
 from platforms.woocommerce.mapping.people import refund_marker
 from platforms.woocommerce.rest import DEFAULT_RATE_LIMIT
 from platforms.woocommerce.webhooks import WooCommerceWebhooks
@@ -70,6 +71,7 @@ SPEC = PlatformSpec(
     webhooks=WooCommerceWebhooks(),
     create_writer=create_writer,
     refund_marker=refund_marker,
+    mapping_version=MAPPING_VERSION,
     call_costs=CALL_COSTS,
 )
 

@@ -26,7 +26,7 @@ def test_valid_config_resolves_secrets_and_platform_defaults():
     config = parse_config(GOOD)
     [conn] = store_connections(config, environ={"ACME_TOKEN": "shpat_supersecret"})
     assert conn.credentials == {"access_token": "shpat_supersecret"}
-    assert conn.api_version == "2025-07" and conn.base_url == "https://acme.myshopify.com"
+    assert conn.api_version == "2026-10" and conn.base_url == "https://acme.myshopify.com"
     assert conn.rate_limit is not None and conn.rate_limit.capacity == 40
     assert "shpat_supersecret" not in repr(conn)
     assert config.stores[0].inventory_poll_interval_seconds == 300  # 0 switches it off

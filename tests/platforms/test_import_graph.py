@@ -19,7 +19,8 @@ ROOT = Path(__file__).resolve().parents[2]
 PLATFORMS = ROOT / "platforms"
 # The core contracts: everything else in `platforms/` builds on them, they build on nothing.
 CORE = frozenset(
-    f"platforms.{name}" for name in ("adapter", "canonical", "errors", "ids", "events", "webhooks")
+    f"platforms.{name}"
+    for name in ("adapter", "canonical", "errors", "ids", "events", "webhooks", "money")
 )
 
 

@@ -19,6 +19,10 @@ SANDBOX = {
     *("__init__", "app", "facts", "seed", "seed_orders", "query", "storefront"),
     *("orders", "catalog", "people", "writes"),
 }
+# A platform with a GraphQL API (Shopify) reads through it: its `StoreClient` (`graphql`), the
+# documents as data (`documents`), the platform's published cost rules (`cost`), its mappers
+# (`mapping/graphql_<role>`), and reads past 400 lines as `client_graphql*` (client_ rule).
+GRAPHQL = {"graphql", "documents", "cost"}
 SUBPACKAGES = {"mapping", "writes", "sandbox"}
 # The shapes of #13's first three platforms, none of which may come back at the top level.
 FLAT = re.compile(r"^(sandbox|map|mapping|seed|writes)_|^(sandbox|seed|convert|testing)$")
@@ -45,9 +49,14 @@ def test_role_modules(spec: PlatformSpec) -> None:
     webhooks = {"webhooks"} if spec.webhooks is not None else set()
     top = _modules(package)
     more_reads = {m for m in top if m.startswith("client_")} - TOP  # Magento's client_catalog
-    assert top - more_reads == TOP | webhooks
+    graphql = GRAPHQL if "graphql" in top else set()  # all three roles or none
+    assert top - more_reads == TOP | webhooks | graphql
     assert _folders(package) == SUBPACKAGES
-    assert _modules(package / "mapping") == MAPPING
+    mapping = _modules(package / "mapping")
+    graphql_mapping = {m for m in mapping if m.startswith("graphql_")}
+    assert graphql_mapping <= {f"graphql_{m}" for m in MAPPING - {"__init__"}}
+    assert bool(graphql_mapping) == bool(graphql)
+    assert mapping - graphql_mapping == MAPPING
     assert _modules(package / "writes") == WRITES
     sandbox = _modules(package / "sandbox")
     assert SANDBOX | webhooks <= sandbox

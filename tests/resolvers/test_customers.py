@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
+import math
 from collections.abc import AsyncIterator
 from decimal import Decimal
 from typing import Any
@@ -35,10 +37,15 @@ async def sandbox_of() -> AsyncIterator[Any]:
     """Serve one platform's sandbox (small seed); returns (sandbox, connection)."""
     async with contextlib.AsyncExitStack() as stack:
 
-        async def start(spec: PlatformSpec, store_id: str) -> tuple[Sandbox, StoreConnection]:
+        async def start(
+            spec: PlatformSpec, store_id: str, api: str | None = None
+        ) -> tuple[Sandbox, StoreConnection]:
             sandbox = spec.create_sandbox(seed=1, orders=200, products=40)
             url = await stack.enter_async_context(serve(sandbox.app))
-            return sandbox, sandbox.connection(store_id, url)
+            connection = sandbox.connection(store_id, url)
+            if api is not None:
+                connection = dataclasses.replace(connection, options={"api": api})
+            return sandbox, connection
 
         yield start
 
@@ -54,10 +61,15 @@ async def _orders(gw: Any, store_id: str, n: int = 40) -> list[dict[str, Any]]:
 
 
 async def _read_alone(
-    sandbox_of: Any, start_gateway: StartGateway, spec: PlatformSpec, store_id: str, n: int
+    sandbox_of: Any,
+    start_gateway: StartGateway,
+    spec: PlatformSpec,
+    store_id: str,
+    n: int,
+    api: str | None = None,
 ) -> tuple[Any, list[dict[str, Any]]]:
     """n orders of one store behind a gateway; its sandbox counts the calls of that read only."""
-    sandbox, conn = await sandbox_of(spec, store_id)
+    sandbox, conn = await sandbox_of(spec, store_id, api)
     gw = await start_gateway([conn])
     sandbox.calls.reset()
     return sandbox, await _orders(gw, store_id, n)
@@ -77,10 +89,23 @@ def _check_consistent(orders: list[dict[str, Any]]) -> None:
 async def test_shopify_costs_one_orders_and_one_customers_call(
     sandbox_of: Any, start_gateway: StartGateway
 ) -> None:
-    sandbox, orders = await _read_alone(sandbox_of, start_gateway, SHOPIFY, "shop", 60)
+    sandbox, orders = await _read_alone(sandbox_of, start_gateway, SHOPIFY, "shop", 60, "rest")
     _check_consistent(orders)
     # fulfillments and refunds come embedded in the order payload: 0 further calls
     assert by_route(sandbox) == {"orders.json": 1, "customers.json": 1}
+
+
+async def test_shopify_graphql_reads_the_page_then_its_parts_at_once(
+    sandbox_of: Any, start_gateway: StartGateway
+) -> None:
+    sandbox, orders = await _read_alone(sandbox_of, start_gateway, SHOPIFY, "shop", 60)
+    _check_consistent(orders)
+    # with its fulfillments and refunds, a document holds 14 orders: the page is read without
+    # them (1 document of 60), then the orders' fulfillments (38 a document), refunds (25) and
+    # customers (41) by `nodes(ids:)`, all at once
+    people = len({o["customerExternalId"] for o in orders if o["customerExternalId"]})
+    documents = 1 + math.ceil(60 / 38) + math.ceil(60 / 25) + math.ceil(people / 41)
+    assert by_route(sandbox) == {"graphql.json": documents}
 
 
 async def test_woocommerce_fetches_refunds_only_for_orders_that_have_them(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
@@ -44,7 +45,8 @@ async def test_locations_are_listed_alongside_the_levels_not_after(
     seen: list[str] = []
     sandbox.app.middlewares.append(_recorder(seen))
     async with serve(sandbox.app) as url:
-        gw = await start_gateway([sandbox.connection("shop-a", url)])
+        rest = dataclasses.replace(sandbox.connection("shop-a", url), options={"api": "rest"})
+        gw = await start_gateway([rest])  # REST: locations and levels are separate requests
         data = await gw.data(NESTED)
     levels = [
         level

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import math
 from typing import Any
 
@@ -14,6 +15,7 @@ from platforms.magento.sandbox.catalog import MagentoCatalogRoutes
 from platforms.magento.sandbox.facts import magento_facts
 from platforms.magento.sandbox.orders import MagentoOrderRoutes
 from platforms.magento.sandbox.people import MagentoPeopleRoutes
+from platforms.magento.sandbox.scenario import scenario_creditmemo, scenario_order
 from platforms.magento.sandbox.state import MagentoState, build_state
 from platforms.magento.sandbox.storefront import MagentoStorefront
 from platforms.magento.sandbox.writes import MagentoWriteRoutes
@@ -26,6 +28,7 @@ from platforms.sandbox.kit import (
     counting_middleware,
     fault_middleware,
 )
+from platforms.sandbox.scenario import Scenario
 
 Handler = sc.Handler
 
@@ -95,6 +98,23 @@ class MagentoSandbox:
     def facts(self) -> SandboxFacts:
         """Ground truth of the seeded store, in canonical ids, for the contract suite."""
         return magento_facts(self.state, msi=self.msi)
+
+    def seed_scenario(self, scenario: Scenario) -> str:
+        """Seed `scenario` as a new order in Magento's shape, its refund a credit memo (see
+        `Sandbox`); the last line is a configurable (parent and child rows). Its id."""
+        orders, products = self.state.orders, self.state.products
+        oid = max(orders) + 1
+        open_order = next(o for o in reversed(orders.values()) if o["state"] == "processing")
+        template = {**copy.deepcopy(open_order), "entity_id": oid, "increment_id": f"{oid:09d}"}
+        simple = [p for p in products.values() if p["type_id"] == "simple" and p["visibility"] == 4]
+        parent = next(p for p in products.values() if p["type_id"] == "configurable")
+        kid = products[parent["extension_attributes"]["configurable_product_links"][0]]
+        child = {"parent": parent, "product": kid}
+        orders[oid] = order = scenario_order(scenario, template, simple[:2], child)
+        memo = scenario_creditmemo(scenario, order)
+        if memo is not None:
+            self.state.creditmemos.append(memo)
+        return str(oid)
 
     def corrupt_order(self, external_id: str) -> str:
         """Test fault: an unparseable `created_at` on this order (see `Sandbox`)."""

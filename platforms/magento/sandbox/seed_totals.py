@@ -19,23 +19,28 @@ def _d(row: Payload, key: str) -> Decimal:
     return Decimal(str(row.get(key) or 0))
 
 
-def _with_base(row: Payload, **amounts: Decimal) -> None:
-    """Set each amount and its `base_` twin (the sandbox's base currency is the order's)."""
+def _with_base(row: Payload, rate: Decimal = Decimal(1), **amounts: Decimal) -> None:
+    """Set each amount and its `base_` twin: `rate` base-currency units per order-currency
+    unit (1 in the seeded store, whose base currency is the order's)."""
     for key, value in amounts.items():
-        row[key] = row[f"base_{key}"] = num(value)
+        row[key] = num(value)
+        row[f"base_{key}"] = num((value * rate).quantize(Decimal("0.01")))
 
 
-def complete_item(row: Payload, rule: bool) -> None:
+def complete_item(row: Payload, rule: bool, rate: Decimal = Decimal(1)) -> None:
     """An item row's derived keys from price, qty_ordered, row_total, discount and tax."""
     qty = _d(row, "qty_ordered")
     price, tax, discount = _d(row, "price"), _d(row, "tax_amount"), _d(row, "discount_amount")
     invoiced = _d(row, "qty_invoiced") >= qty > 0
     refunded = _d(row, "qty_refunded") >= qty > 0
+    # before the discount, as Magento keeps them (tax_amount is after it)
+    gross = (price * (1 + _d(row, "tax_percent") / 100)).quantize(Decimal("0.01"))
     _with_base(
         row,
+        rate,
         original_price=price,
-        price_incl_tax=price + (tax / qty if qty else Decimal(0)),
-        row_total_incl_tax=_d(row, "row_total") + tax,
+        price_incl_tax=gross,
+        row_total_incl_tax=gross * qty,
         discount_tax_compensation_amount=Decimal(0),
         row_invoiced=_d(row, "row_total") if invoiced else Decimal(0),
         tax_invoiced=tax if invoiced else Decimal(0),
@@ -44,7 +49,6 @@ def complete_item(row: Payload, rule: bool) -> None:
         tax_refunded=tax if refunded else Decimal(0),
         discount_refunded=discount if refunded else Decimal(0),
     )
-    row["price_incl_tax"] = num(Decimal(str(row["price_incl_tax"])).quantize(Decimal("0.01")))
     row.update(
         applied_rule_ids="1" if rule else "",
         discount_percent=10 if discount else 0,
@@ -59,11 +63,16 @@ def complete_item(row: Payload, rule: bool) -> None:
 def _order_amounts(order: Payload) -> dict[str, Decimal]:
     subtotal, tax = _d(order, "subtotal"), _d(order, "tax_amount")
     shipping, grand = _d(order, "shipping_amount"), _d(order, "grand_total")
+    shipping_tax = _d(order, "shipping_tax_amount")  # 0 in the seeded store: untaxed shipping
     return {
         "subtotal": subtotal,
-        "subtotal_incl_tax": subtotal + tax,  # shipping is untaxed in the sandbox's store
-        "shipping_incl_tax": shipping,
-        "shipping_tax_amount": Decimal(0),
+        "shipping_amount": shipping,
+        "tax_amount": tax,
+        "discount_amount": _d(order, "discount_amount"),
+        "grand_total": grand,
+        "subtotal_incl_tax": subtotal + tax - shipping_tax,
+        "shipping_incl_tax": shipping + shipping_tax,
+        "shipping_tax_amount": shipping_tax,
         "shipping_discount_amount": Decimal(0),
         "shipping_discount_tax_compensation_amount": Decimal(0),
         "discount_tax_compensation_amount": Decimal(0),
@@ -96,21 +105,22 @@ def _documents(order: Payload) -> dict[str, Decimal]:
     return out
 
 
-def complete_order(order: Payload) -> None:
-    """Every key the published order has (and the invoice/refund totals its state implies)."""
+def complete_order(order: Payload, rate: Decimal = Decimal(1)) -> None:
+    """Every key the published order has (and the invoice/refund totals its state implies);
+    `rate`: base-currency units per order-currency unit."""
     rule = bool(order.get("coupon_code"))
     rows = order["items"]
     for row in rows:
-        complete_item(row, rule)
+        complete_item(row, rule, rate)
     by_id = {row["item_id"]: row for row in rows}
     for row in rows:
         if "parent_item_id" in row:
             row["parent_item"] = dict(by_id[row["parent_item_id"]])
-    _with_base(order, **_order_amounts(order), **_documents(order))
+    _with_base(order, rate, **_order_amounts(order), **_documents(order))
     order.update(
         applied_rule_ids="1" if rule else "",
         base_to_global_rate=1,
-        base_to_order_rate=1,
+        base_to_order_rate=num((1 / rate).quantize(Decimal("0.0001"))),
         store_to_base_rate=0,
         store_to_order_rate=0,
         billing_address_id=order["billing_address"]["entity_id"],

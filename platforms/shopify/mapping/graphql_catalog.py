@@ -30,10 +30,8 @@ PRODUCT = (
 )
 QUANTITIES = listed("quantities", *scalars("name quantity"), names=list(QUANTITY_NAMES))
 LEVEL = (*scalars("updatedAt"), QUANTITIES, obj("location", *scalars("id")))
-LOCATION = (
-    *scalars("id name isActive deactivatedAt"),
-    obj("address", *scalars("address1 address2 city province provinceCode zip country countryCode phone")),
-)
+_PLACE = "address1 address2 city province provinceCode zip country countryCode phone"
+LOCATION = (*scalars("id name isActive deactivatedAt"), obj("address", *scalars(_PLACE)))
 _STATUS = {s.value: s for s in ProductStatus}
 
 
@@ -192,8 +190,7 @@ def map_level(
     if where is None:
         raise m.fail("inventory level", "location", "is missing")
     amounts = {
-        str(q.get("name")): m.integer(q.get("quantity"))
-        for q in m.dicts(data.get("quantities"))
+        str(q.get("name")): m.integer(q.get("quantity")) for q in m.dicts(data.get("quantities"))
     }
     return m.build(
         "inventory level",

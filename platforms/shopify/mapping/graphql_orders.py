@@ -1,4 +1,4 @@
-"""Admin GraphQL orders: the fields read (per what the caller selects) and their canonical mapping."""
+"""Admin GraphQL orders: the fields read (per the caller's selection) and their mapping."""
 
 from __future__ import annotations
 
@@ -25,15 +25,21 @@ from platforms.shopify.mapping.graphql_people import FULFILLMENT, REFUND
 # Amounts are read from the `Money` scalars (deprecated in favour of `…Set` bags, still
 # served by 2026-10): a bag is an object with an object inside, 2 points per amount, which
 # for 50 orders' five totals and their lines' prices alone exceeds one query's 1,000 points.
-ORDER = scalars(
-    "id name number createdAt processedAt updatedAt cancelledAt closedAt currencyCode email "
-    "displayFinancialStatus displayFulfillmentStatus discountCodes taxesIncluded "
-    "subtotalPrice totalTax totalShippingPrice totalDiscounts totalPrice"
+# Shipping is the exception: its scalar is before discounts, its bag after them.
+ORDER = (
+    *scalars(
+        "id name number createdAt processedAt updatedAt cancelledAt closedAt currencyCode "
+        "email displayFinancialStatus displayFulfillmentStatus discountCodes taxesIncluded "
+        "subtotalPrice totalTax totalDiscounts totalPrice"
+    ),
+    obj("totalShippingPriceSet", obj("shopMoney", *scalars("amount"))),
 )
 LINE = scalars("id title name quantity sku originalUnitPrice")
 # every discount on a line, its share of order-level ones included (`totalDiscount` has
-# line-level ones only): 2 points a line, read when the line's discount is selected
-ALLOCATIONS = listed("discountAllocations", obj("allocatedAmount", *scalars("amount")))
+# line-level ones only): 3 points a line, read when the line's discount is selected
+ALLOCATIONS = listed(
+    "discountAllocations", obj("allocatedAmountSet", obj("shopMoney", *scalars("amount")))
+)
 SHIPPING_LINES_PER_ORDER = 5
 ID = scalars("id")
 # What changes with every new refund, for REFUND_CREATED (`refund_marker`): 1 point.
@@ -45,12 +51,11 @@ _FULFILLMENT = {
     "PARTIALLY_FULFILLED": FulfillmentStatus.PARTIALLY_FULFILLED,
     "RESTOCKED": FulfillmentStatus.RESTOCKED,
     # every other state is a way of not having shipped yet
-    **{
-        s: FulfillmentStatus.UNFULFILLED
-        for s in (
-            "UNFULFILLED IN_PROGRESS ON_HOLD OPEN PENDING_FULFILLMENT SCHEDULED REQUEST_DECLINED"
-        ).split()
-    },
+    **dict.fromkeys(
+        ("UNFULFILLED", "IN_PROGRESS", "ON_HOLD", "OPEN", "PENDING_FULFILLMENT", "SCHEDULED"),
+        FulfillmentStatus.UNFULFILLED,
+    ),
+    "REQUEST_DECLINED": FulfillmentStatus.UNFULFILLED,
 }
 
 
@@ -112,12 +117,17 @@ def _line_discount(item: g.Payload, currency: str) -> Money | None:
         return None
     total = sum(
         (
-            m.decimal((a.get("allocatedAmount") or {}).get("amount"), "line item", "discount")
+            m.decimal(_shop_amount(a.get("allocatedAmountSet")), "line item", "discount")
             for a in m.dicts(allocations)
         ),
         Decimal(0),
     )
     return Money(amount=total, currency_code=currency)
+
+
+def _shop_amount(bag: Any) -> Any:
+    shop = bag.get("shopMoney") if isinstance(bag, dict) else None
+    return shop.get("amount") if isinstance(shop, dict) else None
 
 
 def _line(item: g.Payload, currency: str) -> LineItem:
@@ -198,7 +208,9 @@ def map_order(payload: Any, *, store_id: str, shop_currency: str) -> Order:
             email=m.nonempty(data.get("email")),
             subtotal_price=amount("subtotalPrice"),
             total_tax=amount("totalTax"),
-            total_shipping=amount("totalShippingPrice"),
+            total_shipping=g.money(
+                _shop_amount(data.get("totalShippingPriceSet")), currency, "order", "shipping"
+            ),
             total_discounts=total_discounts,
             total_price=amount("totalPrice"),
             line_items=tuple(_line(i, currency) for i in g.nodes_of(data.get("lineItems"))),
@@ -214,4 +226,3 @@ def map_order(payload: Any, *, store_id: str, shop_currency: str) -> Order:
             raw=dict(data),
         ),
     )
-

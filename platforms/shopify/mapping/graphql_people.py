@@ -169,9 +169,7 @@ def _shipping(data: g.Payload, currency: str) -> Money | None:
     return Money(amount=total, currency_code=currency)
 
 
-def map_refund(
-    payload: Any, *, store_id: str, order_external_id: str, currency: str
-) -> Refund:
+def map_refund(payload: Any, *, store_id: str, order_external_id: str, currency: str) -> Refund:
     """Map an Admin GraphQL `Refund` of an order in `currency`; its amount is what its
     successful refund transactions gave back, as for REST."""
     data = m.require_dict(payload, "refund")

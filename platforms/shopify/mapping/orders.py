@@ -19,6 +19,7 @@ from platforms.canonical import (
 )
 from platforms.shopify.mapping import common as m
 
+_CENT = Decimal("0.01")
 _FINANCIAL = {
     "pending": FinancialStatus.PENDING,
     "authorized": FinancialStatus.AUTHORIZED,
@@ -108,12 +109,24 @@ def _tax_line(line: m.Payload, currency: str) -> TaxLine:
     )
 
 
-def _discount(code: m.Payload, currency: str) -> DiscountLine:
+def _discount(code: m.Payload, currency: str, net_share: Decimal) -> DiscountLine:
+    """A discount code; `net_share` turns a tax-inclusive amount tax-exclusive (1 if not)."""
+    amount = m.money(code, "amount", currency, "discount code").amount
     return DiscountLine(
         code=m.nonempty(code.get("code")),
         kind=m.nonempty(code.get("type")),
-        amount=m.money(code, "amount", currency, "discount code"),
+        amount=Money(amount=(amount * net_share).quantize(_CENT), currency_code=currency),
     )
+
+
+def _net_share(data: m.Payload, lines: tuple[LineItem, ...], currency: str) -> Decimal:
+    """Net / gross of the line discounts in a tax-inclusive order (1 otherwise), to state
+    its discount codes tax-exclusive like every other amount (docs/money.md)."""
+    if data.get("taxes_included") is not True:
+        return Decimal(1)
+    gross = sum((_line_discount(i, currency) for i in m.dicts(data.get("line_items"))), Decimal(0))
+    net = sum((li.total_discount.amount for li in lines if li.total_discount), Decimal(0))
+    return net / gross if gross else Decimal(1)
 
 
 def _shipping_charge(line: m.Payload, currency: str, taxes_included: bool) -> Decimal:
@@ -179,6 +192,13 @@ def _amounts(data: m.Payload, currency: str) -> dict[str, Any]:
     }
 
 
+def _discounts(data: m.Payload, currency: str) -> tuple[DiscountLine, ...]:
+    included = data.get("taxes_included") is True
+    lines = tuple(_line_item(i, currency, included) for i in m.dicts(data.get("line_items")))
+    share = _net_share(data, lines, currency)
+    return tuple(_discount(d, currency, share) for d in m.dicts(data.get("discount_codes")))
+
+
 def _of(amount: Decimal, currency: str) -> Money:
     return Money(amount=amount, currency_code=currency)
 
@@ -221,7 +241,7 @@ def map_order(payload: Any, *, store_id: str, shop_currency: str) -> Order:
             email=m.nonempty(data.get("email")) or m.nonempty(data.get("contact_email")),
             **_amounts(data, currency),
             tax_lines=tuple(_tax_line(t, currency) for t in m.dicts(data.get("tax_lines"))),
-            discounts=tuple(_discount(d, currency) for d in m.dicts(data.get("discount_codes"))),
+            discounts=_discounts(data, currency),
             billing_address=m.address(data.get("billing_address")),
             shipping_address=m.address(data.get("shipping_address")),
             customer_external_id=(

@@ -131,9 +131,10 @@ def _transaction(item: Mapping[str, Any], currency: str) -> RefundTransaction:
 
 
 def _shipping(data: Mapping[str, Any], currency: str) -> Money | None:
-    """Refunded shipping: `refund_shipping_lines` (2024+) or `shipping_refund` adjustments
-    (negative amounts, older versions). None when the refund gave no shipping back."""
-    total, seen = Decimal(0), False
+    """Refunded shipping: `refund_shipping_lines` (2024+; an empty list is 0) or
+    `shipping_refund` adjustments (negative amounts, older versions). None when the payload
+    says nothing of shipping."""
+    total, seen = Decimal(0), isinstance(data.get("refund_shipping_lines"), list)
     for line in m.dicts(data.get("refund_shipping_lines")):
         total += m.money(line, "subtotal_amount", currency, "refund shipping line").amount
         seen = True
@@ -157,10 +158,26 @@ def _refunded(transactions: tuple[RefundTransaction, ...], currency: str) -> Mon
     return Money(amount=total, currency_code=currency)
 
 
+def _refund_currency(data: Mapping[str, Any], fallback: str) -> str:
+    """The currency the customer paid in (docs/money.md): refund transactions are in it, as
+    is the presentment side of the lines' bags; `fallback` (the shop's) otherwise."""
+    for txn in m.dicts(data.get("transactions")):
+        code = m.currency_code(txn.get("currency"), "")
+        if code:
+            return code
+    for line in m.dicts(data.get("refund_line_items")):
+        bag = line.get("subtotal_set")
+        side = bag.get("presentment_money") if isinstance(bag, Mapping) else None
+        if isinstance(side, Mapping) and m.currency_code(side.get("currency_code"), ""):
+            return m.currency_code(side.get("currency_code"), fallback)
+    return fallback
+
+
 def map_refund(payload: Any, *, store_id: str, currency: str) -> Refund:
     """Map a Shopify refund (embedded in an order or from `refunds.json`); `currency` is the
-    order's, used where a money field has no `_set` bag."""
+    order's shop currency, used when the refund does not show the customer's."""
     data = m.require_dict(payload, "refund")
+    currency = _refund_currency(data, currency)
     if not isinstance(data.get("refund_line_items", []), list):
         raise m.fail("refund", "refund_line_items", "is not a list")
     txs = tuple(_transaction(t, currency) for t in m.dicts(data.get("transactions")))

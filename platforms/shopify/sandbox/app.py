@@ -23,14 +23,15 @@ from platforms.sandbox.kit import (
     counting_middleware,
     fault_middleware,
 )
+from platforms.sandbox.scenario import Scenario
 from platforms.shopify.sandbox.catalog import ShopifyCatalogRoutes
 from platforms.shopify.sandbox.facts import shopify_facts
-from platforms.shopify.sandbox.graphql_app import ROUTE as GRAPHQL_ROUTE
-from platforms.shopify.sandbox.graphql_app import ShopifyGraphQL
+from platforms.shopify.sandbox.graphql_app import ShopifyGraphQL, method_middleware
 from platforms.shopify.sandbox.graphql_throttle import PLANS, CostBucket
 from platforms.shopify.sandbox.orders import ShopifyOrderRoutes
 from platforms.shopify.sandbox.people import ShopifyPeopleRoutes
 from platforms.shopify.sandbox.query import json_response
+from platforms.shopify.sandbox.scenario import scenario_order
 from platforms.shopify.sandbox.seed import ShopifyState, build_state
 from platforms.shopify.sandbox.storefront import ShopifyStorefront
 from platforms.shopify.sandbox.webhooks import ShopifyWebhookEmitter
@@ -48,6 +49,7 @@ THROTTLE_ERROR = (
     "Reduce request rates to resume uninterrupted service."
 )
 CALL_LIMIT_HEADER = "X-Shopify-Shop-Api-Call-Limit"
+GRAPHQL_PATH = "/graphql.json"
 _VERSION_IN_PATH = re.compile(r"^/admin/api/(\d{4}-\d{2}|unstable)/")
 
 
@@ -60,7 +62,8 @@ class ShopifySandbox:
 
     Middleware order, outermost first: Shopify's common headers (and JSON for aiohttp's own
     404/405), call counting (every API request, including refused ones), access-token auth
-    (401), the server-side leaky bucket (429 + Retry-After), scripted faults, the handler.
+    (401), the server-side leaky bucket (429 + Retry-After; REST only, GraphQL pays points),
+    marking GraphQL queries as reads for chaos, scripted faults and chaos, the handler.
     """
 
     def __init__(
@@ -87,6 +90,7 @@ class ShopifySandbox:
                 counting_middleware(self.calls),
                 self._auth_middleware(),
                 self._bucket_middleware(),
+                method_middleware,
                 fault_middleware(self.faults, _error_body),
             ]
         )
@@ -135,8 +139,20 @@ class ShopifySandbox:
         """Test fault: a non-numeric `total_tax_set` amount on this order (see `Sandbox`);
         the sandbox sorts and filters on its timestamps, so those stay intact."""
         order = next(o for o in self.state.orders if str(o["id"]) == external_id)
-        order["total_tax_set"]["shop_money"]["amount"] = "twelve"
+        for side in ("shop_money", "presentment_money"):  # the mapper reads either
+            order["total_tax_set"][side]["amount"] = "twelve"
         return "total_tax_set"
+
+    def seed_scenario(self, scenario: Scenario) -> str:
+        """Seed `scenario` as a new order in Shopify's shape (see `Sandbox`); its id."""
+        orders = self.state.orders
+        ident = max(o["id"] for o in orders) + 1
+        number = max(int(o["number"]) for o in orders) + 1
+        name = f"#{1000 + number}"
+        base = {**orders[-1], "id": ident, "number": number, "order_number": 1000 + number}
+        base.update(name=name, admin_graphql_api_id=f"gid://shopify/Order/{ident}")
+        orders.append(scenario_order(scenario, base, self.state.variants()[:3]))
+        return str(ident)
 
     def _auth_middleware(self) -> Middleware:
         @web.middleware
@@ -155,9 +171,7 @@ class ShopifySandbox:
         async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
             bucket = self.bucket
             # GraphQL is charged by calculated cost (its own bucket), not by request count.
-            graphql = request.match_info.route.resource is not None and (
-                request.match_info.route.resource.canonical == GRAPHQL_ROUTE
-            )
+            graphql = request.path.endswith(GRAPHQL_PATH)
             if bucket is None or graphql or request.path.startswith(CONTROL_PREFIX):
                 return await handler(request)
             size = math.floor(bucket.capacity)

@@ -1,11 +1,11 @@
-"""The Shopify sandbox's Admin GraphQL endpoint: POST /admin/api/{version}/graphql.json, validated
-against the real 2026-10 schema, executed over the REST state, charged by calculated cost."""
+"""The sandbox's Admin GraphQL endpoint: validated by the 2026-10 schema, charged by cost."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
@@ -17,6 +17,7 @@ from graphql import (
     execute,
 )
 
+from platforms.sandbox.chaos import EFFECTIVE_METHOD
 from platforms.sandbox.kit import CONTROL_PREFIX
 from platforms.shopify.cost import MAX_QUERY_COST, CostError, actual_cost, requested_cost
 
@@ -46,6 +47,7 @@ if TYPE_CHECKING:
     from platforms.shopify.sandbox.writes import ShopifyWriteRoutes
 
 ROUTE = API + "/graphql.json"
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 RATE_LIMITS_DOC = "https://shopify.dev/api/usage/rate-limits"
 MISSING_QUERY = {"errors": {"query": "Required parameter missing or invalid"}}
 
@@ -67,7 +69,6 @@ class ShopifyGraphQL:
         self.bucket = bucket
         self.fields: Counter[str] = Counter()
         self.extras: dict[str, Any] = {"plan": bucket.plan.name, "jobs": {}, "bulk": {}}
-        self._schema_ready = asyncio.Lock()
 
     @classmethod
     def install(
@@ -101,6 +102,15 @@ class ShopifyGraphQL:
         if static:
             return json_response({"errors": list(static)})
         try:
+            operation = _operation(parsed, operation_name)
+        except ValueError:
+            message = (
+                f'No operation named "{operation_name}"'
+                if operation_name
+                else "An operation name is required"
+            )
+            return json_response({"errors": [{"message": message}]})
+        try:
             requested = requested_cost(admin_schema(), parsed, variables, operation_name)
         except CostError:
             requested = 0  # a connection without first/last: its resolver answers the error
@@ -108,7 +118,7 @@ class ShopifyGraphQL:
             return json_response(_max_cost(requested, self.bucket.status()))
         if not self.bucket.take(requested):
             return json_response(_throttled(requested, self.bucket.status()))
-        is_mutation = _operation(parsed, operation_name).operation.value == "mutation"
+        is_mutation = operation.operation.value == "mutation"
         refused = self.writes.log.refusal() if is_mutation else None
         if refused is not None:
             self.bucket.give_back(requested)
@@ -164,8 +174,7 @@ class ShopifyGraphQL:
     async def _ensure_schema(self) -> None:
         # The first request of a process builds the schema (about a second): off the loop.
         if not schema_loaded():
-            async with self._schema_ready:
-                await asyncio.to_thread(admin_schema)
+            await asyncio.to_thread(admin_schema)  # its own lock: one thread builds it
 
     def _count(self, document: DocumentNode, operation_name: str | None) -> None:
         try:
@@ -203,6 +212,27 @@ class ShopifyGraphQL:
         return await self._status_route(request)
 
 
+@web.middleware
+async def method_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Mark a GraphQL request as the read ("GET") or write ("POST") it is, for chaos's
+    `methods` and the write ledger (the handler then reads the body aiohttp cached)."""
+    if request.method == "POST" and request.path.endswith("/graphql.json"):
+        body = await _request_body(request)
+        request[EFFECTIVE_METHOD] = "POST" if body is not None and _mutates(body) else "GET"
+    return await handler(request)
+
+
+def _mutates(body: dict[str, Any]) -> bool:
+    parsed = parse_or_errors(body["query"])
+    if isinstance(parsed, list):
+        return False
+    try:
+        operation = _operation(parsed, body.get("operationName") or None)
+    except ValueError:
+        return False
+    return operation.operation.value == "mutation"
+
+
 async def _request_body(request: web.Request) -> dict[str, Any] | None:
     """`{"query", "variables", "operationName"}` from JSON, or a raw application/graphql body."""
     text = await request.text()
@@ -213,6 +243,14 @@ async def _request_body(request: web.Request) -> dict[str, Any] | None:
     except ValueError:
         return None
     if not isinstance(body, dict) or not isinstance(body.get("query"), str):
+        return None
+    variables = body.get("variables")
+    if isinstance(variables, str):  # some clients send the variables JSON-encoded twice
+        try:
+            body["variables"] = json.loads(variables or "{}")
+        except ValueError:
+            return None
+    if not isinstance(body.get("variables") or {}, dict):
         return None
     return body
 

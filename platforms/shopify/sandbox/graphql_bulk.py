@@ -1,10 +1,8 @@
-"""Admin GraphQL bulk queries in the sandbox: bulkOperationRunQuery runs a query over every page
-in the background (CREATED → RUNNING → COMPLETED) and serves its JSONL at /_sandbox/bulk/…"""
+"""Sandbox bulk queries: run in the background, polled to COMPLETED, served as JSONL."""
 
 from __future__ import annotations
 
 import asyncio
-import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -31,7 +29,6 @@ from platforms.shopify.sandbox.graphql_search import UNPAGED, Term, connection, 
 BULK_ID_BASE = 3_100_000_000_000
 MAX_RUNNING = 5  # concurrent bulk queries per shop since 2026-01
 RUN_DELAY = 0.05  # seconds in RUNNING: long enough for a poll to see it, short for tests
-_ids = itertools.count(1)
 _BULK_TERMS = {
     "status": Term(lambda op: op["status"]),
     "operation_type": Term(lambda op: op["type"]),
@@ -97,7 +94,7 @@ def _run_query(ctx: Ctx, args: dict[str, Any]) -> Payload:
         )
         busy = {**user_error(errors_type, "OPERATION_IN_PROGRESS", None), "message": message}
         return {"bulkOperation": None, "userErrors": [busy]}
-    run = BulkRun(BULK_ID_BASE + next(_ids), text, _now())
+    run = BulkRun(BULK_ID_BASE + ctx.next_number("bulk"), text, _now())
     _runs(ctx)[run.number] = run
     worker = Ctx(ctx.state, ctx.writes, ctx.people, ctx.base_url, extras=ctx.extras)
     task = asyncio.get_running_loop().create_task(_complete(run, worker))
@@ -231,4 +228,9 @@ def add_bulk_routes(app: web.Application, extras: dict[str, Any]) -> None:
             raise web.HTTPNotFound()
         return web.Response(body=run.lines, content_type="application/jsonl")
 
+    async def stop(_: web.Application) -> None:
+        for task in list(extras.get("tasks", ())):
+            task.cancel()
+
     app.router.add_get(CONTROL_PREFIX + r"/bulk/{id:\d+}.jsonl", download)
+    app.on_cleanup.append(stop)

@@ -1,5 +1,4 @@
-"""How the sandbox executes Admin GraphQL over its REST state: typed sources, the per-request
-context (state, indexes, applied writes), the field-resolver registry and the default resolver."""
+"""Admin GraphQL over the sandbox's REST state: sources, request context, resolver registry."""
 
 from __future__ import annotations
 
@@ -55,6 +54,13 @@ class Ctx:
             self._cache[name] = build()
         return self._cache[name]
 
+    def next_number(self, name: str) -> int:
+        """1, 2, 3… per kind of thing this store creates (jobs, bulk operations…): ids stay
+        the same from run to run, whatever other stores in the process did."""
+        counters: dict[str, int] = self.extras.setdefault("counters", {})
+        counters[name] = counters.get(name, 0) + 1
+        return counters[name]
+
     def forget(self) -> None:
         """Drop every lookup: a mutation changed the state under them."""
         self._cache.clear()
@@ -83,8 +89,13 @@ class Ctx:
         return self._by_id("locations", lambda: self.state.locations, "id")
 
     def customers(self) -> dict[int, Payload]:
-        """Customers as REST serves them (order count and spend follow the orders)."""
-        return self._by_id("customers", self.people.customer_rows, "id")
+        """Customers as the store keeps them (cheap: the order totals are not summed)."""
+        return self._by_id("customers", lambda: self.state.customers, "id")
+
+    def served_customers(self) -> dict[int, Payload]:
+        """Customers as REST serves them: order count, spend and consent follow the orders
+        (summed over every order, so only for the fields that need them)."""
+        return self._by_id("served_customers", self.people.customer_rows, "id")
 
     def levels_of_item(self, item: int) -> list[Payload]:
         """An inventory item's levels, by location id."""
@@ -193,9 +204,11 @@ def _default(source: Any, info: Info) -> Any:
     data = source.data if isinstance(source, Obj) else source
     if isinstance(source, Obj) and name in ("id", "legacyResourceId"):
         ident = data.get("id")
-        if name == "legacyResourceId" or ident is None:
+        if name == "legacyResourceId":
             return ident
-        return data.get("admin_graphql_api_id") or gid(source.kind, str(ident))
+        if data.get("admin_graphql_api_id"):
+            return data["admin_graphql_api_id"]
+        return None if ident is None else gid(source.kind, str(ident))
     if isinstance(data, dict):
         if name in data:
             return data[name]

@@ -1,5 +1,4 @@
-"""Parse and validate Admin GraphQL documents, answering errors in the shapes Shopify's
-graphql-ruby uses ("Field 'x' doesn't exist on type 'T'", `extensions.code: undefinedField`)."""
+"""Parse and validate Admin GraphQL, answering errors in Shopify's (graphql-ruby's) shapes."""
 
 from __future__ import annotations
 

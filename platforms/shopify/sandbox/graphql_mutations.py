@@ -1,10 +1,7 @@
-"""Admin GraphQL stock and price mutations in the sandbox (inventoryAdjustQuantities,
-inventorySetQuantities with compare-and-swap, productVariantsBulkUpdate) and Shopify's
-`@idempotent(key:)` rules, enforced where the 2026-10 schema's descriptions require them."""
+"""Sandbox stock and price mutations, and Shopify's `@idempotent(key:)` rules."""
 
 from __future__ import annotations
 
-import itertools
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -34,7 +31,6 @@ REASONS = frozenset(
 )
 MISSING_KEY = "The @idempotent directive is required for this mutation but was not provided."
 BLANK_KEY = "The idempotency key cannot be an empty string or whitespace only."
-_groups = itertools.count(1)
 GROUP_ID_BASE = 8_800_000_000_000
 
 
@@ -147,9 +143,9 @@ def _stale(
     ]
 
 
-def _group(args: Payload, changes: list[Payload]) -> Payload:
+def _group(ctx: Ctx, args: Payload, changes: list[Payload]) -> Payload:
     return {
-        "id": gid("InventoryAdjustmentGroup", GROUP_ID_BASE + next(_groups)),
+        "id": gid("InventoryAdjustmentGroup", GROUP_ID_BASE + ctx.next_number("group")),
         "createdAt": now(),
         "reason": args["reason"],
         "referenceDocumentUri": args.get("referenceDocumentUri"),
@@ -194,7 +190,7 @@ def _adjust(ctx: Ctx, args: dict[str, Any]) -> Payload:
         ctx.forget()
         ctx.applied.append(f"adjust:{level['inventory_item_id']}:{level['location_id']}")
         changes += _changes(ctx, level, int(row["delta"]), ("available", "on_hand"))
-    return {"inventoryAdjustmentGroup": _group(data, changes), "userErrors": []}
+    return {"inventoryAdjustmentGroup": _group(ctx, data, changes), "userErrors": []}
 
 
 @mutation("inventorySetQuantities", "InventorySetQuantitiesUserError")
@@ -219,7 +215,7 @@ def _set(ctx: Ctx, args: dict[str, Any]) -> Payload:
         ctx.forget()
         ctx.applied.append(f"set:{level['inventory_item_id']}:{level['location_id']}")
         changes += _changes(ctx, level, int(row["quantity"]) - before, ("available", "on_hand"))
-    return {"inventoryAdjustmentGroup": _group(data, changes), "userErrors": []}
+    return {"inventoryAdjustmentGroup": _group(ctx, data, changes), "userErrors": []}
 
 
 @resolves("InventoryAdjustmentGroup.changes")

@@ -1,10 +1,7 @@
-"""Admin GraphQL order mutations in the sandbox: orderCancel (a job), fulfillmentCreate through
-fulfillment orders, refundCreate; each writes through the REST write routes, so the state,
-the write log and the webhooks are the ones REST writes produce."""
+"""Sandbox order mutations (cancel, fulfil, refund), written through the REST write routes."""
 
 from __future__ import annotations
 
-import itertools
 import uuid
 from decimal import Decimal
 from typing import Any
@@ -15,12 +12,10 @@ from platforms.shopify.sandbox.graphql_schema import gid, gid_number
 from platforms.shopify.sandbox.transactions import payment_of, refundable
 from platforms.shopify.sandbox.writes_common import Unprocessable
 
-_jobs = itertools.count(1)
 
-
-def _job_id() -> str:
-    # Shopify's job ids are uuids; a seeded counter keeps the sandbox deterministic.
-    return gid("Job", str(uuid.UUID(int=next(_jobs))))
+def _job_id(ctx: Ctx) -> str:
+    # Shopify's job ids are uuids; a counter keeps the sandbox's deterministic.
+    return gid("Job", str(uuid.UUID(int=ctx.next_number("job"))))
 
 
 def _errors_of(exc: Unprocessable, field: list[str]) -> list[Payload]:
@@ -61,7 +56,7 @@ def _cancel(ctx: Ctx, args: dict[str, Any]) -> Payload:
     ctx.applied.append(f"cancel:{order['id']}")
     if args.get("refund"):
         _refund_remaining(ctx, order)
-    ident = _job_id()
+    ident = _job_id(ctx)
     # Shopify cancels in the background: the job reads done from the next `job(id)` on.
     ctx.extras["jobs"][ident] = {"order": order["id"]}
     job = {"id": ident, "done": False, "query": {}}

@@ -1,5 +1,4 @@
-"""Admin GraphQL resolvers over the sandbox's stock: InventoryItem, InventoryLevel (with
-`quantities`) and Location."""
+"""Admin GraphQL resolvers over the sandbox's stock: inventory items, levels, locations."""
 
 from __future__ import annotations
 

@@ -1,12 +1,19 @@
-"""Admin GraphQL resolvers for an order's lines: LineItem, TaxLine, ShippingLine and
-DiscountAllocation."""
+"""Admin GraphQL resolvers for an order's lines: line items, tax, shipping, discounts."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 from typing import Any
 
-from platforms.shopify.sandbox.graphql_context import Ctx, Obj, Payload, fixed, money_bag, resolves
+from platforms.shopify.sandbox.graphql_context import (
+    Ctx,
+    Obj,
+    Payload,
+    fixed,
+    money_bag,
+    renamed,
+    resolves,
+)
 from platforms.shopify.sandbox.graphql_schema import gid
 from platforms.shopify.sandbox.graphql_search import connection
 
@@ -41,6 +48,10 @@ def _discount(line: Payload) -> Decimal:
 @resolves("LineItem.originalUnitPriceSet", "LineItem.discountedUnitPriceSet")
 def _unit(src: Obj, ctx: Ctx, args: dict[str, Any]) -> Any:
     return _line_bag(src, Decimal(src.data["price"]))
+
+
+# the deprecated `Money` scalar the cartgraph client reads (no bag: 0 points, not 2)
+renamed("LineItem", {"originalUnitPrice": "price"})
 
 
 @resolves("LineItem.originalTotalSet")

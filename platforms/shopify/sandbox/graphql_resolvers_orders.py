@@ -1,5 +1,4 @@
-"""Admin GraphQL resolvers over the sandbox's orders: Order (totals as money bags) and
-MailingAddress."""
+"""Admin GraphQL resolvers over the sandbox's orders: Order (totals as money bags), addresses."""
 
 from __future__ import annotations
 
@@ -174,6 +173,45 @@ def _capturable_set(src: Obj, ctx: Ctx, args: dict[str, Any]) -> Any:
 )
 def _zero(src: Obj, ctx: Ctx, args: dict[str, Any]) -> Any:
     return _bag(src.data, 0)
+
+
+# The deprecated `Money` twins of the bags (0 points where a bag costs 2) read the same
+# amounts: a bag the sandbox corrupts (`corrupt_order`) is corrupt through both.
+MONEY_TWINS = {
+    "totalPrice": "total_price_set",
+    "subtotalPrice": "subtotal_price_set",
+    "totalTax": "total_tax_set",
+    "totalDiscounts": "total_discounts_set",
+    "cartDiscountAmount": "total_discounts_set",
+    "totalShippingPrice": "total_shipping_price_set",
+}
+
+
+def _twin(key: str) -> Any:
+    def resolve(src: Obj, ctx: Ctx, args: dict[str, Any]) -> Any:
+        bag = src.data.get(key)
+        return bag["shop_money"]["amount"] if isinstance(bag, dict) else None
+
+    return resolve
+
+
+for _name, _key in MONEY_TWINS.items():
+    resolves(f"Order.{_name}")(_twin(_key))
+
+
+@resolves("Order.totalRefunded")
+def _refunded_money(src: Obj, ctx: Ctx, args: dict[str, Any]) -> Any:
+    return f"{refunded_total(src.data):.2f}"
+
+
+@resolves("Order.totalReceived")
+def _received_money(src: Obj, ctx: Ctx, args: dict[str, Any]) -> Any:
+    return f"{_received(src.data):.2f}"
+
+
+@resolves("Order.netPayment")
+def _net_money(src: Obj, ctx: Ctx, args: dict[str, Any]) -> Any:
+    return f"{_received(src.data) - refunded_total(src.data):.2f}"
 
 
 @resolves("Order.capturable")

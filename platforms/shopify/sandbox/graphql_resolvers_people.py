@@ -48,17 +48,24 @@ def _display_name(src: Obj, ctx: Ctx, args: dict[str, Any]) -> Any:
     return name or src.data.get("email") or ""
 
 
-renamed("Customer", {"numberOfOrders": "orders_count"})
+def _served(src: Obj, ctx: Ctx) -> dict[str, Any]:
+    """The customer as REST serves it (with order count, spend and consent)."""
+    return ctx.served_customers().get(src.data["id"], src.data)
+
+
+@resolves("Customer.numberOfOrders")
+def _orders_count(src: Obj, ctx: Ctx, args: dict[str, Any]) -> Any:
+    return _served(src, ctx).get("orders_count", 0)
 
 
 @resolves("Customer.amountSpent")
 def _spent(src: Obj, ctx: Ctx, args: dict[str, Any]) -> Any:
     currency = str(src.data.get("currency") or ctx.state.shop["currency"])
-    return money_bag(src.data.get("total_spent") or 0, currency)["shopMoney"]
+    return money_bag(_served(src, ctx).get("total_spent") or 0, currency)["shopMoney"]
 
 
-def _subscribed(src: Obj) -> bool:
-    consent = src.data.get("email_marketing_consent") or {}
+def _subscribed(src: Obj, ctx: Ctx) -> bool:
+    consent = _served(src, ctx).get("email_marketing_consent") or {}
     return consent.get("state") == "subscribed"
 
 
@@ -69,7 +76,7 @@ def _email(src: Obj, ctx: Ctx, args: dict[str, Any]) -> Any:
         return None
     return {
         "emailAddress": email,
-        "marketingState": "SUBSCRIBED" if _subscribed(src) else "NOT_SUBSCRIBED",
+        "marketingState": "SUBSCRIBED" if _subscribed(src, ctx) else "NOT_SUBSCRIBED",
         "marketingOptInLevel": "SINGLE_OPT_IN",
         "marketingUpdatedAt": None,
         "validFormat": True,
@@ -93,6 +100,7 @@ def _default_address(src: Obj, ctx: Ctx, args: dict[str, Any]) -> Any:
 
 
 def _address_rows(src: Obj) -> list[dict[str, Any]]:
+    # REST serves `addresses` as [the default address]: the sandbox's customers have one
     rows = src.data.get("addresses") or [src.data.get("default_address")]
     return [a for a in rows if a]
 
@@ -142,7 +150,7 @@ def _lifetime(src: Obj, ctx: Ctx, args: dict[str, Any]) -> Any:
 
 @resolves("Customer.canDelete")
 def _can_delete(src: Obj, ctx: Ctx, args: dict[str, Any]) -> Any:
-    return not src.data.get("orders_count")
+    return not _served(src, ctx).get("orders_count")
 
 
 fixed(

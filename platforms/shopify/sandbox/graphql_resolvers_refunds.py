@@ -1,5 +1,4 @@
-"""Admin GraphQL resolvers for an order's money after checkout: Refund, RefundLineItem,
-OrderTransaction and Order.suggestedRefund."""
+"""Admin GraphQL resolvers for an order's money: refunds, transactions, suggestedRefund."""
 
 from __future__ import annotations
 
@@ -148,33 +147,13 @@ fixed(
 @resolves("Order.suggestedRefund")
 def _suggested(src: Obj, ctx: Ctx, args: dict[str, Any]) -> Any:
     order = src.data
-    wanted = _suggested_lines(order, args)
     lines, subtotal, tax = [], Decimal(0), Decimal(0)
-    for line, quantity, restock in wanted:
-        share = Decimal(quantity) / Decimal(line["quantity"])
-        net = cents((Decimal(line["price"]) * int(line["quantity"]) - _discount(line)) * share)
-        line_tax = cents(
-            sum((Decimal(t["price"]) for t in line.get("tax_lines") or []), Decimal(0)) * share
-        )
+    for wanted in _suggested_lines(order, args):
+        net, line_tax = _line_share(*wanted[:2])
         subtotal, tax = subtotal + net, tax + line_tax
-        lines.append(_suggested_line(ctx, order, (line, quantity, restock), net, line_tax))
+        lines.append(_suggested_line(ctx, order, wanted, net, line_tax))
     shipping = _suggested_shipping(order, args)
     total = min(subtotal + tax + shipping, refundable(order))
-    sale = payment_of(order)
-    suggested = (
-        [
-            {
-                "amountSet": _bag(order, total),
-                "maximumRefundableSet": _bag(order, refundable(order)),
-                "gateway": sale["gateway"],
-                "formattedGateway": _formatted_gateway(Obj("OrderTransaction", sale), ctx, {}),
-                "kind": "SUGGESTED_REFUND",
-                "parentTransaction": Obj("OrderTransaction", sale, order),
-            }
-        ]
-        if sale is not None and total > 0
-        else []
-    )
     return {
         "amountSet": _bag(order, total),
         "subtotalSet": _bag(order, subtotal),
@@ -190,9 +169,34 @@ def _suggested(src: Obj, ctx: Ctx, args: dict[str, Any]) -> Any:
         },
         "refundLineItems": lines,
         "refundDuties": [],
-        "suggestedTransactions": suggested,
+        "suggestedTransactions": _suggested_transactions(ctx, order, total),
         "suggestedRefundMethods": [],
     }
+
+
+def _line_share(line: Payload, quantity: int) -> tuple[Decimal, Decimal]:
+    """(net of discounts, tax) of `quantity` units of a line: its share, to the cent."""
+    share = Decimal(quantity) / Decimal(line["quantity"])
+    net = (Decimal(line["price"]) * int(line["quantity"]) - _discount(line)) * share
+    tax = sum((Decimal(t["price"]) for t in line.get("tax_lines") or []), Decimal(0)) * share
+    return cents(net), cents(tax)
+
+
+def _suggested_transactions(ctx: Ctx, order: Payload, total: Decimal) -> list[Payload]:
+    """The money back goes to the captured payment (none when nothing was captured)."""
+    sale = payment_of(order)
+    if sale is None or total <= 0:
+        return []
+    return [
+        {
+            "amountSet": _bag(order, total),
+            "maximumRefundableSet": _bag(order, refundable(order)),
+            "gateway": sale["gateway"],
+            "formattedGateway": _formatted_gateway(Obj("OrderTransaction", sale), ctx, {}),
+            "kind": "SUGGESTED_REFUND",
+            "parentTransaction": Obj("OrderTransaction", sale, order),
+        }
+    ]
 
 
 def _discount(line: Payload) -> Decimal:

@@ -1,5 +1,4 @@
-"""Admin GraphQL root reads over the sandbox's store: the lists (orders, products, productVariants,
-inventoryItems, locations, customers), lookups by id, `node`/`nodes` and `shop`."""
+"""Admin GraphQL root reads over the sandbox's store: lists, lookups by id, node(s), shop."""
 
 from __future__ import annotations
 
@@ -86,7 +85,7 @@ def _locations(src: Any, ctx: Ctx, args: dict[str, Any]) -> Any:
 @resolves("QueryRoot.customers")
 def _customers(src: Any, ctx: Ctx, args: dict[str, Any]) -> Any:
     keep = search(args.get("query"), CUSTOMER_TERMS)
-    rows = [c for c in ctx.customers().values() if keep(c)]
+    rows = [c for c in ctx.served_customers().values() if keep(c)]
     return connection(rows, args, sorted_by(CUSTOMER_SORTS, args), customer_obj)
 
 

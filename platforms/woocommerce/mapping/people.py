@@ -100,12 +100,12 @@ def map_refund(payload: Any, *, store_id: str, order_id: str, currency: str) -> 
     data = _object(payload, "refund")
     amount = Money(amount=decimal_of(data.get("amount")), currency_code=currency)
     shipping_lines = as_list(data.get("shipping_lines"))
-    shipping = (
+    shipping = (  # an empty list says no shipping went back (0); no key says nothing
         Money(
             amount=-sum((decimal_of(s.get("total")) for s in shipping_lines), Decimal(0)),
             currency_code=currency,
         )
-        if shipping_lines
+        if isinstance(data.get("shipping_lines"), list)
         else None
     )
     refunded_payment = data.get("refunded_payment") is True

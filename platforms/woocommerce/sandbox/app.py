@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import time
 from collections.abc import Callable
 from typing import Any
@@ -21,12 +22,14 @@ from platforms.sandbox.kit import (
     counting_middleware,
     fault_middleware,
 )
+from platforms.sandbox.scenario import Scenario
 from platforms.woocommerce.sandbox.auth import AuthFailure, OAuthVerifier
 from platforms.woocommerce.sandbox.catalog import WooCommerceCatalogRoutes
 from platforms.woocommerce.sandbox.facts import woocommerce_facts
 from platforms.woocommerce.sandbox.orders import WooCommerceOrderRoutes
 from platforms.woocommerce.sandbox.people import WooCommercePeopleRoutes
 from platforms.woocommerce.sandbox.query import InvalidParam, wp_error
+from platforms.woocommerce.sandbox.scenario import REFUND_ID_BASE, scenario_order, scenario_refund
 from platforms.woocommerce.sandbox.seed import CURRENCY, SeedState
 from platforms.woocommerce.sandbox.seed_orders import build_state
 from platforms.woocommerce.sandbox.storefront import WooCommerceStorefront
@@ -88,6 +91,20 @@ class WooCommerceSandbox:
     def facts(self) -> SandboxFacts:
         """Ground truth of the seeded store, in canonical ids, for the contract suite."""
         return woocommerce_facts(self.state)
+
+    def seed_scenario(self, scenario: Scenario) -> str:
+        """Seed `scenario` as a new order in WooCommerce's shape (see `Sandbox`); its id."""
+        last = max(self.state.orders)
+        oid = last + 1
+        template = {**copy.deepcopy(self.state.orders[last]), "id": oid, "number": str(oid)}
+        simple = [p for p in self.state.products.values() if p["type"] == "simple"][:3]
+        order = scenario_order(scenario, template, simple)
+        refund = scenario_refund(scenario, order, REFUND_ID_BASE + oid)
+        if refund is not None:
+            order["refunds"] = [refund[0]]
+            self.state.refunds[refund[0]["id"]] = refund[1]
+        self.state.orders[oid] = order
+        return str(oid)
 
     def corrupt_order(self, external_id: str) -> str:
         """Test fault: an unparseable `date_created(_gmt)` on this order (see `Sandbox`)."""

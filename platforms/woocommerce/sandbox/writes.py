@@ -186,9 +186,10 @@ class WooCommerceWriteRoutes:
 
 
 def _on_sale(regular: Any, sale: Any) -> bool:
-    """WooCommerce's is_on_sale(): a sale price is set and below the regular price."""
+    """WooCommerce's is_on_sale(): both prices set and the sale price below the regular one
+    (a sale price above it is kept, but is no sale: the regular price is the price)."""
     if sale in (None, "") or regular in (None, ""):
-        return sale not in (None, "") and regular in (None, "")
+        return False
     return Decimal(str(sale)) < Decimal(str(regular))
 
 

@@ -24,6 +24,8 @@ from gateway.stores import CacheTTLs, StoreRegistry
 from gateway.telemetry.hub import Telemetry
 from gateway.telemetry.tracing import Tracing
 from platforms.adapter import StoreConnection
+from platforms.sandbox.kit import serve
+from platforms.woocommerce.sandbox.app import WooCommerceSandbox
 from tests.helpers.auth import AUTH_HEADERS, admin_gate
 
 
@@ -89,6 +91,22 @@ async def start_traced() -> AsyncIterator[StartTraced]:
             )
             url = await stack.enter_async_context(running(app))
             return Traced(url, session, telemetry, exporter, events)
+
+        yield start
+
+
+ServeWoo = Callable[..., Awaitable[tuple[WooCommerceSandbox, StoreConnection]]]
+
+
+@pytest.fixture
+async def serve_woo() -> AsyncIterator[ServeWoo]:
+    """WooCommerce sandboxes on real sockets (REST: one route per resource, ids in paths)."""
+    async with contextlib.AsyncExitStack() as stack:
+
+        async def start(store_id: str = "woo-a") -> tuple[WooCommerceSandbox, StoreConnection]:
+            sandbox = WooCommerceSandbox(seed=3, orders=20, products=12)
+            url = await stack.enter_async_context(serve(sandbox.app))
+            return sandbox, sandbox.connection(store_id, url)
 
         yield start
 

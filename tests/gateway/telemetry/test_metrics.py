@@ -13,8 +13,8 @@ from gateway.auth.principal import Scope
 from gateway.telemetry.hub import Telemetry
 from gateway.telemetry.metrics import Metrics
 from gateway.telemetry.observer import route_template
-from platforms.ids import Kind, encode_id
 from tests.gateway.telemetry.conftest import StartTraced
+from tests.gateway.telemetry.test_tracing import NESTED
 from tests.gateway.writes.conftest import first_stock
 from tests.helpers.auth import admin_gate
 
@@ -114,21 +114,22 @@ async def test_throttling_and_retries_are_counted_per_store(
     assert sample(text, "cartgraph_rate_bucket_fill_ratio", store="shop-a") is not None
 
 
-async def test_labels_are_bounded_templates_and_names(serve_shopify, start_traced: StartTraced):
-    sandbox, conn = await serve_shopify(bucket=None)
+async def test_labels_are_bounded_templates_and_names(serve_woo, start_traced: StartTraced):
+    sandbox, conn = await serve_woo()
     gw = await start_traced([conn], telemetry=Telemetry(Metrics(max_operation_names=2)))
-    variant = next(iter(sandbox.state.variants()))["id"]
-    variant_id = encode_id("shop-a", Kind.VARIANT, str(variant))
 
     for name in ("First", "Second", "Third", "", "x" * 200):
         await gw.post(f"query {name} {{ stores {{ id }} }}")
-    await gw.post("query V($id: ID!) { variant(id: $id) { sku } }", id=variant_id)
+    body, _ = await gw.post(NESTED)  # variable products: one variations call each
 
+    assert not body.get("errors"), body
     text = await gw.metrics()
     assert label_values(text, "operation") == {"First", "Second", "other", "anonymous"}
-    endpoints = label_values(text, "endpoint")
-    assert f"/admin/api/{conn.api_version}/variants/{{id}}.json" in endpoints
-    assert str(variant) not in text  # no object id in any label
+    assert "get_variations" in label_values(text, "call")  # the client's own, a fixed set
+    assert "/wp-json/wc/v3/products/{id}/variations" in label_values(text, "endpoint")
+    products = sandbox.state.products.values()
+    parents = {str(p["id"]) for p in products if p.get("type") == "variable"}
+    assert parents and not any(f"/{pid}/" in text for pid in parents)  # no id in any label
 
 
 async def test_state_gauges_writes_caches_events_and_buckets(

@@ -1,14 +1,21 @@
 """Contract through the gateway over HTTP: the standard nested order query costs exactly the
 fewest upstream calls each platform's API allows, and missing ids are null, not errors.
 
-Upstream calls of NESTED (30 orders with variants, products, inventory and locations), where
-items = distinct inventory items on the page and V = distinct variable/configurable products:
+Upstream calls of NESTED (a page of `n` orders, 30 and 50, with variants, products, inventory
+and locations), where V = distinct variants on the page, items = their inventory items and
+P = distinct variable/configurable products:
 
-| Platform    | Calls            | Why this is the fewest the API allows                         |
-|-------------|------------------|---------------------------------------------------------------|
-| Shopify     | 3 + ceil(items/50) | orders page; `products.json?ids=` (variants embedded, 250 ids a call); `inventory_levels.json?inventory_item_ids=` (capped at 50 ids a call); `locations.json` |
-| WooCommerce | 2 + V            | orders page; `products?include=` (100 a call); one `products/{id}/variations` per variable product (no cross-product variations endpoint); stock rides on the variation and the one location is synthetic: 0 calls |
-| Magento 2   | 4                | orders search; one `products` search for variants and parents (`entity_id in`; the configurables' other children are not fetched, as `product { variants }` is not read); `inventory/source-items` (`sku in`, 300 a call); `inventory/sources` |
+| Platform (API)  | Calls              | Why this is the fewest the API allows                     |
+|-----------------|--------------------|-----------------------------------------------------------|
+| Shopify GraphQL | 1 + ceil(V/90)     | the orders page with its lines' variant ids and the store's locations (`locations(first: 50)`, read while not known); then `nodes(ids:)` of the variants with their products' own fields and their stock at each location (one `inventoryLevel(locationId:)` alias each): 11 points a variant at 3 locations, 90 a document, the documents sent at once. Split by cost: no single document may request over 1,000 points |
+| Shopify REST    | 3 + ceil(items/50) | orders page; `products.json?ids=` (variants embedded, 250 ids a call); `inventory_levels.json?inventory_item_ids=` (capped at 50 ids a call); `locations.json` |
+| WooCommerce     | 2 + P              | orders page; `products?include=` (100 a call); one `products/{id}/variations` per variable product (no cross-product variations endpoint); stock rides on the variation and the one location is synthetic: 0 calls |
+| Magento 2       | 4                  | orders search; one `products` search for variants and parents (`entity_id in`; the configurables' other children are not fetched, as `product { variants }` is not read); `inventory/source-items` (`sku in`, 300 a call); `inventory/sources` |
+
+Points of Shopify GraphQL's requests (requested by the published rules / actual, on the
+contract store): the orders page requests 2 + n x (7 + 2L) + 102, with L lines an order sized
+to fill the document (n = 30: L = 11, 974 / 586; n = 50: L = 5, 954 / 527); each variants
+document requests 11 a variant (n = 30: 55 variants, 605 / 605; n = 50: 79, 869 / 869).
 """
 
 from __future__ import annotations
@@ -18,6 +25,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import pytest
+
 from platforms.ids import Kind, decode_id, encode_id
 from tests.platforms.contract.support import MISSING_ID, OpenStore
 
@@ -25,8 +34,8 @@ if TYPE_CHECKING:
     from tests.conftest import StartGateway
 
 NESTED = """
-{
-  orders(first: 30) {
+query Nested($first: Int) {
+  orders(first: $first) {
     edges { node {
       id storeId updatedAt
       lineItems { quantity
@@ -41,6 +50,8 @@ NESTED = """
 class PageShape:
     """What a page of the nested query touched, in the terms the costs are stated in."""
 
+    orders: int
+    variants: int  # distinct variants
     items: int  # distinct inventory items
     variable_products: int  # distinct parents with more than one variant
 
@@ -54,9 +65,28 @@ class Cost:
 
 
 NESTED_ORDER_QUERY_CALLS: dict[str, Cost] = {
-    "shopify": Cost("3 + ceil(items/50)", lambda s: 3 + math.ceil(s.items / 50)),
-    "woocommerce": Cost("2 + V", lambda s: 2 + s.variable_products),
+    "shopify": Cost("1 + ceil(V/90)", lambda s: 1 + math.ceil(s.variants / 90)),
+    "shopify-rest": Cost("3 + ceil(items/50)", lambda s: 3 + math.ceil(s.items / 50)),
+    "woocommerce": Cost("2 + P", lambda s: 2 + s.variable_products),
     "magento": Cost("4", lambda s: 4),
+}
+
+
+def _shopify_points(shape: PageShape) -> list[int]:
+    """Requested points of each of Shopify GraphQL's requests (see the module's docstring)."""
+    locations = 2 + 50 * 2
+    lines = ((1000 - locations - 2) // shape.orders - 7) // 2
+    page = 2 + shape.orders * (7 + 2 * lines) + locations
+    per_doc = math.ceil(shape.variants / math.ceil(shape.variants / 90))
+    chunks = [per_doc] * (shape.variants // per_doc)
+    if shape.variants % per_doc:
+        chunks.append(shape.variants % per_doc)
+    return [page, *(11 * c for c in chunks)]
+
+
+# APIs that bound requests by points: what each of NESTED's requests requests
+NESTED_ORDER_QUERY_POINTS: dict[str, Callable[[PageShape], list[int]]] = {
+    "shopify": _shopify_points,
 }
 
 
@@ -65,32 +95,41 @@ def shape(edges: list[dict[str, Any]], products: dict[str, tuple[str, ...]]) -> 
     parents = {decode_id(v["product"]["id"]).external_id for v in variants}
     variable = [p for p in parents if len(products[p]) > 1]
     return PageShape(
+        orders=len(edges),
+        variants=len({v["id"] for v in variants}),
         items=len({v["inventoryItemId"] for v in variants}),
         variable_products=len(variable),
     )
 
 
+@pytest.mark.parametrize("first", [30, 50])
 async def test_nested_order_query_costs_the_fewest_calls_the_api_allows(
-    open_store: OpenStore, start_gateway: StartGateway
+    open_store: OpenStore, start_gateway: StartGateway, first: int
 ) -> None:
     store = await open_store("nested")
     gateway = await start_gateway([store.connection])
     store.sandbox.calls.reset()
 
-    edges = (await gateway.data(NESTED))["orders"]["edges"]
+    edges = (await gateway.data(NESTED, {"first": first}))["orders"]["edges"]
 
-    assert len(edges) == 30
+    assert len(edges) == first
     lines = [li for e in edges for li in e["node"]["lineItems"]]
     assert lines and all(li["variant"] is not None for li in lines)
     for line in lines:
         assert line["variant"]["product"]["title"]
         levels = line["variant"]["inventoryLevels"]
         assert levels and all(lv["location"]["name"] for lv in levels)
-    platform = store.spec.platform.value
-    cost = NESTED_ORDER_QUERY_CALLS.get(platform)
-    assert cost is not None, f"state {platform}'s cost of NESTED in NESTED_ORDER_QUERY_CALLS"
-    expected = cost.calls(shape(edges, dict(store.facts.products)))
+    cost = NESTED_ORDER_QUERY_CALLS.get(store.api)
+    assert cost is not None, f"state {store.api}'s cost of NESTED in NESTED_ORDER_QUERY_CALLS"
+    page = shape(edges, dict(store.facts.products))
+    expected = cost.calls(page)
     assert store.sandbox.calls.total == expected, (cost.formula, store.sandbox.calls.by_route)
+    points = NESTED_ORDER_QUERY_POINTS.get(store.api)
+    if points is not None:
+        assert gateway.registry is not None
+        spent = list(gateway.registry.get("nested").client.spent)
+        assert sorted(s.requested for s in spent) == sorted(points(page))
+        assert all(s.requested <= 1000 and (s.actual or 0) <= s.requested for s in spent)
 
 
 async def test_missing_ids_are_null_over_graphql(

@@ -157,8 +157,10 @@ def test_magento_refund_child_rows_are_attributed_to_their_parent_line() -> None
         _memo(
             [
                 {"order_item_id": 5, "qty": 1, "row_total": 0},
-                *({"order_item_id": i, "qty": 1, "row_total": p} for i, p in
-                  ((6, 27), (7, 5), (8, 17), (9, 19))),
+                *(
+                    {"order_item_id": i, "qty": 1, "row_total": p}
+                    for i, p in ((6, 27), (7, 5), (8, 17), (9, 19))
+                ),
                 {"order_item_id": 10, "qty": 1, "row_total": 52},
                 {"order_item_id": 11, "qty": 1, "row_total": 0},
             ]

@@ -315,13 +315,14 @@ async def test_concurrent_hammering_never_trips_the_platform_bucket() -> None:
 async def test_spec_builds_a_client_and_a_sandbox() -> None:
     sandbox = SPEC.create_sandbox(seed=1, orders=5, products=3, locations=1)
     async with serve(sandbox.app) as base_url:
-        client = SPEC.create_client(sandbox.connection(STORE, base_url), None)
+        rest = dataclasses.replace(sandbox.connection(STORE, base_url), options={"api": "rest"})
+        client = SPEC.create_client(rest, None)  # GraphQL is the default: tests/…/test_graphql*
         assert isinstance(client, ShopifyClient)
         assert len(await client.list_locations()) == 1
         await client.aclose()
     assert SPEC.platform is Platform.SHOPIFY
     assert SPEC.required_credentials == ("access_token",)
-    assert SPEC.default_api_version == "2025-07"
+    assert SPEC.default_api_version == "2026-10"
     assert SPEC.default_rate_limit == RateLimitSettings(40, 2)
 
 

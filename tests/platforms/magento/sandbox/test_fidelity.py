@@ -14,17 +14,35 @@ from platforms.magento.mapping.catalog import map_product
 from platforms.magento.sandbox.app import MagentoSandbox
 
 REAL = Path(__file__).parents[3] / "fixtures" / "realworld" / "magento"
-INVOICED = (
-    "base_discount_invoiced base_shipping_invoiced base_subtotal_invoiced base_tax_invoiced "
-    "base_total_invoiced base_total_paid discount_invoiced shipping_invoiced subtotal_invoiced "
-    "tax_invoiced total_invoiced total_paid"
-).split()
-REFUNDED = (
-    "base_discount_refunded base_shipping_refunded base_subtotal_refunded base_tax_refunded "
-    "base_total_refunded base_total_offline_refunded discount_refunded shipping_refunded "
-    "subtotal_refunded tax_refunded total_refunded total_offline_refunded"
-).split()
-ITEM_REFUNDED = "amount_refunded base_amount_refunded tax_refunded discount_refunded".split()
+INVOICED = [
+    "base_discount_invoiced",
+    "base_shipping_invoiced",
+    "base_subtotal_invoiced",
+    "base_tax_invoiced",
+    "base_total_invoiced",
+    "base_total_paid",
+    "discount_invoiced",
+    "shipping_invoiced",
+    "subtotal_invoiced",
+    "tax_invoiced",
+    "total_invoiced",
+    "total_paid",
+]
+REFUNDED = [
+    "base_discount_refunded",
+    "base_shipping_refunded",
+    "base_subtotal_refunded",
+    "base_tax_refunded",
+    "base_total_refunded",
+    "base_total_offline_refunded",
+    "discount_refunded",
+    "shipping_refunded",
+    "subtotal_refunded",
+    "tax_refunded",
+    "total_refunded",
+    "total_offline_refunded",
+]
+ITEM_REFUNDED = ["amount_refunded", "base_amount_refunded", "tax_refunded", "discount_refunded"]
 
 
 def _real(name: str) -> Any:
@@ -94,8 +112,11 @@ def test_taxed_amounts_include_tax_where_magento_says_incl_tax(store: MagentoSan
     assert amount("subtotal_incl_tax") > amount("subtotal")
     assert amount("shipping_incl_tax") == amount("shipping_amount") + amount("shipping_tax_amount")
     for item in (i for i in order["items"] if "parent_item_id" not in i):
-        gross = Decimal(str(item["row_total"])) + Decimal(str(item["tax_amount"]))
-        assert Decimal(str(item["row_total_incl_tax"])) == gross
+        # before the discount, like row_total (tax_amount is after it)
+        rate = 1 + Decimal(str(item["tax_percent"])) / 100
+        gross = (Decimal(str(item["price"])) * rate).quantize(Decimal("0.01"))
+        assert Decimal(str(item["price_incl_tax"])) == gross
+        assert Decimal(str(item["row_total_incl_tax"])) == gross * item["qty_ordered"]
 
 
 def test_custom_attribute_values_are_typed_as_magento_types_them(store: MagentoSandbox) -> None:

@@ -201,9 +201,9 @@ def test_old_sdk_order_does_not_reconcile_from_lines() -> None:
     assert o.discounts[0].code == "TENOFF"
     # The vendor example is inconsistent: three 199.00 lines (597.00) but subtotal 398.00
     # and total_discounts 0.00 despite a TENOFF code, so lines overshoot the total by one
-    # line (199.00); only subtotal + tax = total holds.
+    # line (199.00). The canonical subtotal is the lines' (docs/money.md), not the payload's.
     assert reconciles(o) == Decimal("199.00")
-    assert o.subtotal_price.amount + o.total_tax.amount == o.total_price.amount
+    assert o.subtotal_price.amount == Decimal("597.00")
 
 
 def test_old_sdk_orders_list_without_line_items() -> None:

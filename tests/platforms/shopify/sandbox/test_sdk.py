@@ -92,9 +92,9 @@ async def test_variant_save_with_the_sdk_uses_the_nested_route(sdk: ShopifySandb
     variant.price = "9.99"
     assert await call(variant.save)
     assert raw["price"] == "9.99"
-    assert sdk.calls.by_route[
-        "PUT /admin/api/{version}/products/{product_id}/variants/{id}.json"
-    ] == 1
+    assert (
+        sdk.calls.by_route["PUT /admin/api/{version}/products/{product_id}/variants/{id}.json"] == 1
+    )
 
 
 async def test_refund_calculate_with_the_sdk(sdk: ShopifySandbox) -> None:
