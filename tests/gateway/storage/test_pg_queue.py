@@ -29,7 +29,15 @@ async def test_only_a_dead_workers_jobs_are_requeued(pg_url: str) -> None:
     assert [j.id for j in await a.claim(now=1.0, limit=5)] == ["wop_1"]
     assert await b.recover(now=2.0) == 0  # replica a is alive: its job stays RUNNING
     await a.close()  # replica a dies: its lease is gone with its connection
-    assert await b.recover(now=3.0) == 1
+    # the server frees a session's advisory locks once it has seen the session end, which
+    # on a loaded machine can trail the client's close by a moment: bounded re-checks.
+    recovered = 0
+    for _ in range(100):
+        recovered = await b.recover(now=3.0)
+        if recovered:
+            break
+        await asyncio.sleep(0.05)
+    assert recovered == 1
     assert [j.id for j in await b.claim(now=3.0, limit=5)] == ["wop_1"]
     await b.close()
 
