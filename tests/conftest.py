@@ -109,9 +109,7 @@ async def serve_shopify() -> AsyncIterator[ServeShopify]:
 # cross-platform scenario as they must end up. They run on every `./run test` (xfail, not
 # skipped) so the day they pass shows as XPASS; remove an id once it passes.
 IN_PROGRESS = {
-    "tests/platforms/conformance/test_conformance.py::test_the_scenario_reads_as_docs_money_defines_it[shopify]",
     "tests/platforms/conformance/test_conformance.py::test_the_scenario_reads_as_docs_money_defines_it[shopify-graphql]",
-    "tests/platforms/conformance/test_conformance.py::test_every_platform_gives_the_same_answer_field_by_field",
     "tests/platforms/conformance/test_properties.py::test_any_generated_order_reconciles_with_plain_amounts[shopify-graphql]",
     "tests/platforms/contract/test_gateway.py::test_nested_order_query_costs_the_fewest_calls_the_api_allows[shopify-30]",
     "tests/platforms/contract/test_gateway.py::test_nested_order_query_costs_the_fewest_calls_the_api_allows[shopify-50]",

@@ -47,7 +47,7 @@ WHERE_REPORTED = ("taxesIncluded", "refunds.lines.restocked")
 GAPS = {
     ("shopify", "refunds.lines.subtotal"): "a taxes_included order's refund line subtotal "
     "is read as Shopify reports it; REST refunds are mapped without the order's tax basis",
-    ("shopify-rest", "refunds.lines.subtotal"): "as for shopify",
+    ("shopify-graphql", "refunds.lines.subtotal"): "as for shopify",
 }
 
 
