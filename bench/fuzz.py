@@ -20,7 +20,7 @@ import aiohttp
 from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis import strategies as st
 
-from bench.fuzz_cases import Request, parse_sdl, read_only_requests, write_requests
+from bench.fuzz_cases import Request, operations, parse_sdl, read_only_requests, write_requests
 from bench.fuzz_values import IdPool
 from bench.fuzz_world import (
     LoopThread,
@@ -31,6 +31,8 @@ from bench.fuzz_world import (
     role_grants,
     run_one,
 )
+from bench.fuzz_ws import WsTally, ws_campaign, ws_report
+from bench.fuzz_ws_cases import sessions
 from gateway.auth.keys import mint
 from gateway.cli import export_schema
 from gateway.server import free_port
@@ -51,6 +53,7 @@ class Memory:
     cold: float = 0.0  # just after start-up, before any example
     start: float = 0.0
     samples: list[float] = field(default_factory=list)
+    marks: list[tuple[int, float]] = field(default_factory=list)  # (examples, RSS) per 1000
     jumps: list[tuple[float, str]] = field(default_factory=list)  # (MiB, request)
 
     @staticmethod
@@ -122,13 +125,37 @@ def fuzz_config(
     return "\n".join(lines), env
 
 
+@dataclass
+class ServerErrors:
+    """ERROR lines the child logged: our own bugs are logged there (an INTERNAL answer, a
+    write job that failed unexpectedly), even when the response did not show the code."""
+
+    count: int = 0
+    first: list[str] = field(default_factory=list)
+
+    async def follow(self, stream: asyncio.StreamReader) -> None:
+        """Count the stream's ERROR lines, passing every line on to our stderr."""
+        async for raw in stream:
+            line = raw.decode("utf-8", "replace").rstrip()
+            print(line, file=sys.stderr)
+            if " ERROR " in line:
+                self.count += 1
+                if len(self.first) < 10:
+                    self.first.append(line[:300])
+
+
 @contextlib.asynccontextmanager
-async def child_gateway(config: Path, env: dict[str, str], port: int) -> AsyncIterator[int]:
+async def child_gateway(
+    config: Path, env: dict[str, str], port: int, errors: ServerErrors
+) -> AsyncIterator[int]:
     """`cartgraph serve --config` in its own process group; yields its pid once ready."""
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "gateway.cli", "--log-level", "error", "serve",
         "--config", str(config), cwd=ROOT, env={**os.environ, **env}, start_new_session=True,
+        stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
+    assert proc.stderr is not None
+    follower = asyncio.create_task(errors.follow(proc.stderr))
     try:
         await _ready(proc, f"http://127.0.0.1:{port}/readyz")
         yield proc.pid
@@ -136,6 +163,7 @@ async def child_gateway(config: Path, env: dict[str, str], port: int) -> AsyncIt
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGTERM)
         await proc.wait()
+        await follower
 
 
 @contextlib.asynccontextmanager
@@ -193,6 +221,7 @@ class Plan:
     examples: int
     seed: int
     warmup: int
+    ws: int = 0  # WebSocket sessions, played after the HTTP examples
 
     @property
     def writes(self) -> int:
@@ -207,10 +236,10 @@ class Plan:
 
 def run(plan: Plan) -> int:
     """The whole run; prints the report; 0 when clean and memory came back."""
-    schema, port, tally = parse_sdl(export_schema()), free_port(), Tally()
+    schema, port, tally, errors = parse_sdl(export_schema()), free_port(), Tally(), ServerErrors()
     started = time.monotonic()
     with LoopThread() as loop, tempfile.TemporaryDirectory(prefix="cartgraph-fuzz-") as tmp:
-        target, pid = _start(loop, port, Path(tmp))
+        target, pid = _start(loop, port, Path(tmp), errors)
         pool = IdPool.of(target.sandboxes, loop.run(real_cursors(target)))
         memory = Memory(pid, cold=Memory.rss_of(pid))
         progress = _progress(tally, memory, plan.examples)
@@ -223,21 +252,46 @@ def run(plan: Plan) -> int:
         memory.begin()
         campaign(loop, target, reads, plan.reads, plan.seed, tally, progress)
         campaign(loop, target, writes, plan.writes, plan.seed, tally, progress)
+        documents = operations(schema, pool, mutation=False)
+        ws, ws_rss = _websocket_arm(loop, target, plan, documents, memory)
         time.sleep(IDLE_SECONDS)
         end = memory.rss()
         print(_report(tally, memory, end, plan, time.monotonic() - started))
+        print("\n".join(ws_report(ws, (ws_rss, end))))
+        print(f"gateway ERROR log lines: {errors.count}")
+        print("\n".join(f"  ! {line}" for line in errors.first))
     back = end <= memory.start * (1 + MEMORY_TOLERANCE)
-    return 0 if tally.clean and back else 1
+    return 0 if tally.clean and ws.clean and not errors.count and back else 1
 
 
-def _start(loop: LoopThread, port: int, tmp: Path) -> tuple[Target, int]:
+def _websocket_arm(
+    loop: LoopThread,
+    target: Target,
+    plan: Plan,
+    documents: st.SearchStrategy[str],
+    memory: Memory,
+) -> tuple[WsTally, float]:
+    """The WebSocket sessions (hand-written and schema-generated documents); the tally and
+    the gateway's RSS before them."""
+    before, count = memory.rss(), Counter[str]()
+
+    def progress() -> None:
+        count["sessions"] += 1
+        if count["sessions"] % 500 == 0:
+            rss = memory.rss()
+            print(f"  {count['sessions']}/{plan.ws} WebSocket sessions, RSS {rss:.1f} MiB")
+
+    return ws_campaign(loop, target, sessions(documents), plan.ws, plan.seed, progress), before
+
+
+def _start(loop: LoopThread, port: int, tmp: Path, errors: ServerErrors) -> tuple[Target, int]:
     """Sandboxes in this process, keys minted, `cartgraph serve` started over them."""
     crashes: Counter[str] = Counter()
     connections, sandboxes = loop.enter(fuzz_stores(crashes))
     keys = {role: mint()[1] for role in role_grants(connections[0].store_id)}
     text, env = fuzz_config(connections, keys, port, tmp)
     (tmp / "cartgraph.toml").write_text(text)
-    pid = loop.enter(child_gateway(tmp / "cartgraph.toml", env, port))
+    pid = loop.enter(child_gateway(tmp / "cartgraph.toml", env, port, errors))
     http = loop.enter(_session())
     return Target(f"http://127.0.0.1:{port}", keys, sandboxes, http, crashes), pid
 
@@ -246,6 +300,7 @@ def _progress(tally: Tally, memory: Memory, total: int) -> Callable[[Request], N
     def after_each(request: Request) -> None:
         memory.sample(request)
         if tally.examples % 1000 == 0:
+            memory.marks.append((tally.examples, memory.rss()))
             print(f"  {tally.examples}/{total} examples, RSS {memory.rss():.1f} MiB", flush=True)
 
     return after_each
@@ -263,10 +318,26 @@ def _report(tally: Tally, memory: Memory, end: float, plan: Plan, took: float) -
         f"  gateway RSS: cold {memory.cold:.1f} MiB, start (after the warm-up) "
         f"{memory.start:.1f} MiB, peak {memory.peak():.1f} MiB, end {end:.1f} MiB after "
         f"{IDLE_SECONDS:g} s idle ({growth:+.1f}% of start)",
+        *_trend(memory.marks),
         *(f"  ! {failure}" for failure in tally.failures),
         *(f"  RSS +{rise:.1f} MiB after {request}" for rise, request in memory.jumps),
     ]
     return "\n".join(lines)
+
+
+def _trend(marks: list[tuple[int, float]]) -> list[str]:
+    """RSS every 1000 examples, and its slope over the second half of the run: a leak keeps
+    rising there, a cache filling up to its bound flattens out."""
+    if len(marks) < 4:
+        return []
+    half = marks[len(marks) // 2 :]
+    (n0, r0), (n1, r1) = half[0], half[-1]
+    slope = (r1 - r0) / (n1 - n0) * 1000
+    shown = ", ".join(f"{n // 1000}k {rss:.1f}" for n, rss in marks)
+    return [
+        f"  RSS by examples (MiB): {shown}",
+        f"  slope over the second half ({n0}-{n1}): {slope:+.2f} MiB per 1000 examples",
+    ]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -277,8 +348,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--warmup", type=int, default=500, help="examples before the start RSS (default 500)"
     )
+    parser.add_argument(
+        "--ws-examples", type=int, default=None, help="WebSocket sessions (default examples/10)"
+    )
     args = parser.parse_args(argv)
-    return run(Plan(args.examples, args.seed, args.warmup))
+    ws = args.examples // 10 if args.ws_examples is None else args.ws_examples
+    return run(Plan(args.examples, args.seed, args.warmup, ws))
 
 
 if __name__ == "__main__":

@@ -123,7 +123,7 @@ class Target:
         """(writes, crashes) the sandboxes have seen; read in their loop, never mid-update.
         A write is one the sandbox applied (its write log), or any request to a REST route
         other than GET (REST reads are all GETs; a GraphQL POST may be a read)."""
-        writes = sum(_writes(sandbox) for sandbox in self.sandboxes.values())
+        writes = sum(writes_of(sandbox) for sandbox in self.sandboxes.values())
         return writes, sum(self.crashes.values())
 
     async def send(self, request: Request) -> tuple[int, Any]:
@@ -145,13 +145,19 @@ class Target:
             return status, text.decode("utf-8", "replace")
 
 
-def _writes(sandbox: Sandbox) -> int:
+# POST routes that change nothing in a store: GraphQL reads, and Amazon's credential
+# exchanges (an LWA access token, a restricted-data token for personal data)
+READ_POSTS = ("/graphql.json", "/auth/o2/token", "/restrictedDataToken")
+
+
+def writes_of(sandbox: Sandbox) -> int:
+    """Writes `sandbox` applied (its write log) or was sent (REST requests other than reads)."""
     log = getattr(sandbox, "writes", None)  # every sandbox keeps one; not in the protocol
     applied = len(getattr(log, "applied", ()))
     rest = sum(
         count
         for route, count in sandbox.calls.by_route.items()
-        if not route.startswith(("GET ", "HEAD ")) and not route.endswith("/graphql.json")
+        if not route.startswith(("GET ", "HEAD ")) and not route.endswith(READ_POSTS)
     )
     return max(applied, rest)  # a REST write is in both
 

@@ -25,6 +25,7 @@ log = logging.getLogger("cartgraph.http")
 
 MIB = 1024 * 1024
 WS_MESSAGE_TOO_BIG = 1009  # RFC 6455
+MAX_CLOSE_REASON_BYTES = 123  # RFC 6455: a control frame carries 125 bytes, 2 of them the code
 
 _CODES = {
     400: "BAD_REQUEST",
@@ -125,9 +126,20 @@ class BodyLimitMiddleware:
 
         async def guarded_send(message: Message) -> None:
             if not closed:  # the handler does not know we closed it; a second close is an error
-                await send(message)
+                await send(_short_reason(message))
 
         await self.app(scope, capped_receive, guarded_send)
+
+
+def _short_reason(message: Message) -> Message:
+    """A close reason cut to what a close frame holds (RFC 6455: 123 bytes). Strawberry
+    echoes client input into some ("Subscriber for <id> already exists"): with a long id
+    the frame could not be built and the socket died unclosed (found by fuzzing)."""
+    reason = message.get("reason")
+    if message["type"] != "websocket.close" or not isinstance(reason, str):
+        return message
+    cut = reason.encode()[:MAX_CLOSE_REASON_BYTES].decode("utf-8", "ignore")
+    return message if cut == reason else {**message, "reason": cut}
 
 
 def _size(message: Message) -> int:

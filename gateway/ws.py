@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any, Protocol, cast
 
-from graphql import GraphQLError, OperationType, get_operation_ast, parse
+from graphql import OperationType
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
     Operation,
@@ -24,6 +24,13 @@ from strawberry.subscriptions.protocols.graphql_ws.types import StartMessage
 from gateway.deadline import timed_out
 from gateway.documents import DocumentRefused, PersistedDocuments
 from gateway.sockets import TRY_AGAIN_LATER, TooManySockets
+from gateway.ws_messages import (
+    INVALID_MESSAGE,
+    malformed,
+    operation_type,
+    payload_problem,
+    too_many,
+)
 from platforms.ratelimit import CallScope, current_scope
 from resolvers.budget import identity_of, quotas_of
 from resolvers.context import RequestContext
@@ -62,20 +69,10 @@ def refusal(exc: DocumentRefused) -> dict[str, Any]:
 
 
 def is_subscription(query: object, operation_name: object, caches: DocumentCaches) -> bool:
-    """Whether the operation to run is a subscription. Parsed under the token cap and kept
-    in the parse cache, so the execution that follows does not parse it again."""
+    """Whether the operation to run is a subscription (see operation_type)."""
     if not isinstance(query, str):
         return False
-    document = caches.parsed.get(query)
-    if document is None:
-        try:
-            document = parse(query, max_tokens=caches.limits.max_query_tokens)
-        except GraphQLError:
-            return False  # the execution answers the syntax error itself
-        caches.parsed.put(query, document)
-    name = operation_name if isinstance(operation_name, str) else None
-    operation = get_operation_ast(document, name)
-    return operation is not None and operation.operation is OperationType.SUBSCRIPTION
+    return operation_type(query, operation_name, caches) is OperationType.SUBSCRIPTION
 
 
 async def in_call_scope(context: RequestContext, work: Callable[[], Awaitable[None]]) -> None:
@@ -92,6 +89,13 @@ async def in_call_scope(context: RequestContext, work: Callable[[], Awaitable[No
 class GatewayTransportWS(BaseGraphQLTransportWSHandler[RequestContext, None]):
     """graphql-transport-ws with persisted documents, the per-key socket cap (1013), a
     CallScope per operation and the request timeout on queries and mutations."""
+
+    async def handle_message(self, message: Any) -> None:
+        problem = malformed(message)
+        if problem is not None:
+            await self.handle_invalid_message(problem)
+            return
+        await super().handle_message(message)
 
     async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
         try:
@@ -110,6 +114,11 @@ class GatewayTransportWS(BaseGraphQLTransportWSHandler[RequestContext, None]):
             except DocumentRefused as exc:
                 error: Any = [refusal(exc)]
                 await self.send_message({"id": message["id"], "type": "error", "payload": error})
+                return
+            cap = self.max_subscriptions_per_connection
+            if cap is not None and len(self.operations) >= cap:
+                full: Any = [too_many(cap)]
+                await self.send_message({"id": message["id"], "type": "error", "payload": full})
                 return
         await super().handle_subscribe(message)
 
@@ -152,6 +161,15 @@ class GatewayLegacyWS(BaseGraphQLWSHandler[RequestContext, None]):
             with contextlib.suppress(RuntimeError, OSError):
                 await self.websocket.close(INIT_TIMEOUT, "Connection initialisation timeout")
 
+    async def handle_message(self, message: Any) -> None:
+        problem = malformed(message, payload=False)
+        if problem is None:
+            await super().handle_message(message)
+            return
+        # graphql-ws has no code of its own for this: graphql-transport-ws's 4400
+        with contextlib.suppress(RuntimeError, OSError):
+            await self.websocket.close(INVALID_MESSAGE, problem)
+
     async def handle_connection_init(self, message: Any) -> None:
         try:
             await super().handle_connection_init(message)
@@ -163,12 +181,20 @@ class GatewayLegacyWS(BaseGraphQLWSHandler[RequestContext, None]):
         if self.connection_acknowledged:
             payload = message.get("payload")
             try:
-                if not isinstance(payload, dict):
-                    raise DocumentRefused("Invalid start payload", "BAD_REQUEST")
+                problem = payload_problem(payload)
+                if problem is not None:
+                    raise DocumentRefused(problem, "BAD_REQUEST")
                 resolve_document(cast(SocketView, self.view), cast(dict[str, Any], payload))
+                _only_subscriptions(cast(SocketView, self.view), cast(dict[str, Any], payload))
             except DocumentRefused as exc:
                 error: Any = refusal(exc)
                 await self.send_message({"type": "error", "id": message["id"], "payload": error})
+                return
+            cap = self.max_subscriptions_per_connection
+            others = len([t for t in self.tasks if t != message["id"]])  # its own is replaced
+            if cap is not None and others >= cap:
+                full: Any = too_many(cap)
+                await self.send_message({"type": "error", "id": message["id"], "payload": full})
                 return
         await super().handle_start(message)
 
@@ -184,4 +210,19 @@ class GatewayLegacyWS(BaseGraphQLWSHandler[RequestContext, None]):
             lambda: super(GatewayLegacyWS, self).handle_async_results(
                 operation_id, query, operation_name, variables
             ),
+        )
+
+
+def _only_subscriptions(view: SocketView, payload: dict[str, Any]) -> None:
+    """DocumentRefused unless `payload` runs a subscription: graphql-ws carries nothing else
+    (Strawberry's handler raised on a query: INTERNAL before, found by fuzzing)."""
+    query = payload.get("query")
+    if not isinstance(query, str):
+        raise DocumentRefused("`payload.query` must be a string", "BAD_REQUEST")
+    found = operation_type(query, payload.get("operationName"), view.caches)
+    if found is not None and found is not OperationType.SUBSCRIPTION:
+        raise DocumentRefused(
+            "graphql-ws carries subscriptions only: send queries and mutations over "
+            "graphql-transport-ws or HTTP",
+            "BAD_REQUEST",
         )

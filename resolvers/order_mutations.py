@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
-from typing import Annotated, Any, TypeVar
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any, Self, TypeVar
 
 import strawberry
 
@@ -71,6 +72,21 @@ class CreateRefundInput:
     notify: bool = strawberry.field(default=False, description="Email the customer.")
 
 
+@dataclass(frozen=True)
+class StoredResult:
+    """A succeeded job's stored result, and where it came from for a PayloadError: a stored
+    object that no longer validates costs only its own field, never the write's result."""
+
+    data: dict[str, Any]
+    where: dict[str, str]
+
+    @classmethod
+    def of(cls, result: dict[str, Any], store_id: str, operation: str, external_id: Any) -> Self:
+        """`result` of `operation` on `store_id`, which made the object `external_id`."""
+        where = {"store_id": store_id, "operation": operation, "external_id": str(external_id)}
+        return cls(result, where)
+
+
 @strawberry.type(description="The order was cancelled.")
 class CancelOrderSuccess:
     operation: WriteOperation = strawberry.field(description="The finished operation.")
@@ -91,9 +107,13 @@ class CreateFulfillmentSuccess:
     order_id: strawberry.ID = strawberry.field(description="The fulfilled order.")
     tracking_number: str | None = strawberry.field(description="Tracking number recorded.")
     lines: list[WrittenLine] = strawberry.field(description="Lines shipped.")
-    fulfillment: Fulfillment | None = strawberry.field(
+    stored: strawberry.Private[StoredResult]
+
+    @strawberry.field(
         description="The new fulfillment as the platform recorded it (canonical type)."
     )
+    def fulfillment(self) -> Fulfillment | None:
+        return _maybe(fulfillment_of(self.stored.data, **self.stored.where), Fulfillment.of)
 
 
 @strawberry.type(description="The refund was created.")
@@ -103,9 +123,11 @@ class CreateRefundSuccess:
     order_id: strawberry.ID = strawberry.field(description="The refunded order.")
     amount: Decimal | None = strawberry.field(description="Money returned, as the platform says.")
     lines: list[WrittenLine] = strawberry.field(description="Lines refunded.")
-    refund: Refund | None = strawberry.field(
-        description="The new refund as the platform recorded it (canonical type)."
-    )
+    stored: strawberry.Private[StoredResult]
+
+    @strawberry.field(description="The new refund as the platform recorded it (canonical type).")
+    def refund(self) -> Refund | None:
+        return _maybe(refund_of(self.stored.data, **self.stored.where), Refund.of)
 
 
 CancelOrderResult = Annotated[
@@ -134,10 +156,34 @@ def _money(value: Decimal | None, name: str) -> str | None:
 
 
 def _written(result: dict[str, Any]) -> list[WrittenLine]:
+    # tolerant: a stored result is read back long after it was written (maybe by a version
+    # with another shape); a line without a usable quantity says so with null
+    lines = result.get("lines")
     return [
-        WrittenLine(line_item_id=str(li.get("line_item_id")), quantity=li.get("quantity"))
-        for li in result.get("lines") or []
+        WrittenLine(line_item_id=str(li.get("line_item_id")), quantity=_int_or_none(li))
+        for li in (lines if isinstance(lines, list) else [])
+        if isinstance(li, dict)
     ]
+
+
+def _int_or_none(line: dict[str, Any]) -> int | None:
+    quantity = line.get("quantity")
+    return quantity if isinstance(quantity, int) and abs(quantity) < 2**31 else None
+
+
+def _decimal_or_none(value: Any) -> Decimal | None:
+    try:
+        amount = Decimal(str(value)) if isinstance(value, str | int | float) else None
+    except InvalidOperation:
+        return None
+    return amount if amount is not None and amount.is_finite() else None
+
+
+def _when(value: Any) -> datetime | None:
+    try:
+        return datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
 
 
 def _location(location_id: strawberry.ID | None, store_id: str) -> str | None:
@@ -171,11 +217,10 @@ class OrderMutations:
         command = CancelOrder(gid.external_id, input.reason, input.restock)
 
         def succeed(operation: WriteOperation, result: dict[str, Any]) -> CancelOrderSuccess:
-            raw = result.get("cancelled_at")
             return CancelOrderSuccess(
                 operation=operation,
                 order_id=input.order_id,
-                cancelled_at=datetime.fromisoformat(raw) if isinstance(raw, str) else None,
+                cancelled_at=_when(result.get("cancelled_at")),
             )
 
         return await run_write(info, gid.store_id, command, idempotency_key, wait, succeed)
@@ -206,7 +251,9 @@ class OrderMutations:
                 order_id=input.order_id,
                 tracking_number=result.get("tracking_number"),
                 lines=_written(result),
-                fulfillment=_maybe(fulfillment_of(result), Fulfillment.of),
+                stored=StoredResult.of(
+                    result, gid.store_id, "createFulfillment", result.get("fulfillment_id")
+                ),
             )
 
         return await run_write(info, gid.store_id, command, idempotency_key, wait, succeed)
@@ -230,14 +277,15 @@ class OrderMutations:
         )
 
         def succeed(operation: WriteOperation, result: dict[str, Any]) -> CreateRefundSuccess:
-            amount = result.get("amount")
             return CreateRefundSuccess(
                 operation=operation,
                 refund_id=_gid(gid.store_id, Kind.REFUND, result.get("refund_id")),
                 order_id=input.order_id,
-                amount=Decimal(str(amount)) if amount is not None else None,
+                amount=_decimal_or_none(result.get("amount")),
                 lines=_written(result),
-                refund=_maybe(refund_of(result), Refund.of),
+                stored=StoredResult.of(
+                    result, gid.store_id, "createRefund", result.get("refund_id")
+                ),
             )
 
         return await run_write(info, gid.store_id, command, idempotency_key, wait, succeed)

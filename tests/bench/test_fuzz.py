@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_a_short_fuzz_run_reports_zeros_and_the_gateways_memory() -> None:
-    argv = ["-m", "bench.fuzz", "--examples", "40", "--warmup", "10"]
+    argv = ["-m", "bench.fuzz", "--examples", "40", "--warmup", "10", "--ws-examples", "12"]
     done = subprocess.run(  # noqa: S603 - our own module, fixed argv
         [sys.executable, *argv], cwd=ROOT, capture_output=True, text=True, timeout=180, check=False
     )
@@ -24,6 +24,11 @@ def test_a_short_fuzz_run_reports_zeros_and_the_gateways_memory() -> None:
     assert "fuzz: 40 examples, seed 1" in report
     assert "HTTP 5xx: 0   INTERNAL: 0   writes without a write scope: 0" in report
     assert "gateway RSS: cold " in report and "% of start)" in report
+    ws = "WebSocket: 12 sessions   upgrade 5xx: 0   INTERNAL: 0   untyped errors: 0   "
+    ws += "bad close codes: 0   "
+    assert f"{ws}no answer: 0   /healthz down after: 0" in report
+    assert "gateway RSS over the WebSocket arm: " in report
+    assert "gateway ERROR log lines: 0" in report
 
 
 def test_the_child_gateway_config_holds_only_references_to_secrets(tmp_path: Path) -> None:
