@@ -24,7 +24,14 @@ def effects(entries: list[dict[str, Any]]) -> dict[ItemKey, list[Effect]]:
 
 def _stock_writes(path: str, body: dict[str, Any]) -> Iterator[tuple[ItemKey, Effect]]:
     """Each platform's stock write bodies, by the fields their APIs define."""
-    if "available_adjustment" in body:  # Shopify inventory_levels/adjust
+    variables = body.get("variables")
+    data = variables.get("input") if isinstance(variables, dict) else None
+    if isinstance(data, dict):  # Shopify Admin GraphQL (the ledger lists applied ones only)
+        for row in data.get("changes") or []:  # inventoryAdjustQuantities
+            yield _gid_key(row), ("delta", int(row["delta"]))
+        for row in data.get("quantities") or []:  # inventorySetQuantities
+            yield _gid_key(row), ("abs", int(row["quantity"]))
+    elif "available_adjustment" in body:  # Shopify inventory_levels/adjust
         key = (str(body["inventory_item_id"]), str(body["location_id"]))
         yield key, ("delta", int(body["available_adjustment"]))
     elif "available" in body and "inventory_item_id" in body:  # Shopify inventory_levels/set
@@ -39,6 +46,12 @@ def _stock_writes(path: str, body: dict[str, Any]) -> Iterator[tuple[ItemKey, Ef
     elif isinstance(body.get("stockItem"), dict):  # Magento legacy stock item
         sku = path.split("/products/", 1)[-1].split("/", 1)[0]
         yield (sku, "default"), ("abs", int(body["stockItem"].get("qty") or 0))
+
+
+def _gid_key(row: dict[str, Any]) -> ItemKey:
+    """(inventory item, location) of a GraphQL stock row, as the REST ids they end in."""
+    item, location = (str(row[k]).rsplit("/", 1)[-1] for k in ("inventoryItemId", "locationId"))
+    return item, location
 
 
 def account(

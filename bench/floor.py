@@ -1,9 +1,11 @@
-"""The floor: a row's upstream calls made directly with the platform clients, no GraphQL.
+"""The floor: a row's upstream calls made directly with the platform clients, no gateway.
 
 The same requests in the same dependency order the API forces (orders before variants,
 variants before stock), each store's calls concurrent where the API allows, with the
 clients' own auth, JSON decoding and canonical mapping. What the gateway adds on top of
-this is GraphQL parsing, validation, execution, serialisation and its HTTP server.
+this is GraphQL parsing, validation, execution, serialisation and its HTTP server. For a
+store read through Admin GraphQL the floor sends the gateway's own documents (the client is
+given the same selection to push down), so both sides cost the same points.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from bench.procs import UNLIMITED, StoreInfo
 from bench.queries import Row
 from platforms.adapter import (
     OrderQuery,
+    OrderSelection,
     PlatformClient,
     ProductQuery,
     RateLimitSettings,
@@ -27,6 +30,18 @@ from platforms.adapter import (
 from platforms.canonical import Platform
 from platforms.ids import decode_id
 from platforms.registry import get_spec
+
+# What the nested query reads of each order (as the gateway's `order_selection` finds it): a
+# client that pushes a selection down (Shopify's Admin GraphQL) sends the gateway's documents
+NESTED_SELECTION = OrderSelection(
+    **{
+        **dict.fromkeys(OrderSelection.__dataclass_fields__, False),
+        **dict.fromkeys(
+            ("line_items", "line_variants", "variants", "products", "inventory", "locations"),
+            True,
+        ),
+    }
+)
 
 
 def connection(store: StoreInfo) -> StoreConnection:
@@ -76,7 +91,10 @@ async def clients(stores: list[StoreInfo]) -> AsyncIterator[Clients]:
 
 def _nested(client: PlatformClient, page: int) -> Operation:
     async def op() -> None:
-        orders = await client.list_orders(OrderQuery(), cursor=None, limit=page)
+        query = OrderQuery(select=NESTED_SELECTION)
+        orders = await client.list_orders(query, cursor=None, limit=page)
+        if orders.related is not None:
+            return  # pushed down: the page's documents fetched what its lines reach
         keys = {
             VariantKey(line.variant_external_id, line.product_external_id)
             for order in orders.items

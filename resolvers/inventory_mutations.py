@@ -9,9 +9,21 @@ import strawberry
 from platforms import canonical as c
 from platforms.errors import InvalidInputError
 from platforms.ids import Kind, decode_id
-from platforms.writes.commands import AdjustInventory, SetInventory, WriteCommand
+from platforms.writes.commands import (
+    AdjustInventory,
+    SetInventory,
+    StockChangedError,
+    WriteCommand,
+)
 from resolvers.inventory import InventoryLevel
-from resolvers.write_operations import NotDone, WriteOperation, run_write
+from resolvers.write_operations import NotDone, WriteFailed, WriteOperation, run_write
+
+EXPECTED_DESCRIPTION = (
+    "Compare-and-swap: write only if the variant's available stock at the location is this "
+    "now; otherwise nothing is written and the result is StockChanged. Shopify (Admin "
+    "GraphQL) checks it atomically (`changeFromQuantity`); Shopify REST, WooCommerce and "
+    "Magento read the stock just before writing (a change in that one round trip is missed)."
+)
 
 
 @strawberry.input(description="Change the stock of a variant at a location by a delta.")
@@ -19,6 +31,9 @@ class AdjustInventoryInput:
     variant_id: strawberry.ID = strawberry.field(description="The variant whose stock changes.")
     location_id: strawberry.ID = strawberry.field(description="Where (same store as the variant).")
     delta: int = strawberry.field(description="Units to add (negative to remove).")
+    expected_available: int | None = strawberry.field(
+        default=None, description=EXPECTED_DESCRIPTION
+    )
 
 
 @strawberry.input(description="Set the stock of a variant at a location to an absolute number.")
@@ -26,6 +41,9 @@ class SetInventoryInput:
     variant_id: strawberry.ID = strawberry.field(description="The variant whose stock is set.")
     location_id: strawberry.ID = strawberry.field(description="Where (same store as the variant).")
     available: int = strawberry.field(description="Units available after the write.")
+    expected_available: int | None = strawberry.field(
+        default=None, description=EXPECTED_DESCRIPTION
+    )
 
 
 @strawberry.type(description="The stock was adjusted.")
@@ -40,12 +58,24 @@ class SetInventorySuccess:
     inventory_level: InventoryLevel = strawberry.field(description="The level after the write.")
 
 
+@strawberry.type(
+    description="Nothing was written: the stock was not the `expectedAvailable` given."
+)
+class StockChanged:
+    operation: WriteOperation = strawberry.field(description="The refused operation.")
+    expected_available: int = strawberry.field(description="The stock the write expected.")
+    available: int | None = strawberry.field(
+        description="The stock found instead (null: the variant is not stocked there)."
+    )
+    message: str = strawberry.field(description="What was found, in words.")
+
+
 AdjustInventoryResult = Annotated[
-    AdjustInventorySuccess | NotDone,
+    AdjustInventorySuccess | StockChanged | NotDone,
     strawberry.union("AdjustInventoryResult", description="The outcome of adjustInventory."),
 ]
 SetInventoryResult = Annotated[
-    SetInventorySuccess | NotDone,
+    SetInventorySuccess | StockChanged | NotDone,
     strawberry.union("SetInventoryResult", description="The outcome of setInventory."),
 ]
 L = TypeVar("L", AdjustInventorySuccess, SetInventorySuccess)
@@ -70,9 +100,17 @@ def _level(info: strawberry.Info, store_id: str, result: dict[str, Any]) -> Inve
         external_id=f"{item}:{location}",
         inventory_item_id=item,
         location_external_id=location,
-        available=None if available is None else int(available),
+        available=_count(available),
     )
     return InventoryLevel.of(level)
+
+
+def _count(value: object) -> int | None:
+    # a stored result is read back later, maybe written by a version with another shape
+    try:
+        return int(value) if isinstance(value, int | str) and not isinstance(value, bool) else None
+    except ValueError:
+        return None
 
 
 async def _write_level(
@@ -82,13 +120,24 @@ async def _write_level(
     idempotency_key: str | None,
     wait: bool,
     success: type[L],
-) -> L | NotDone:
-    """Run a stock write; on success, `success` with the level the platform reports."""
+) -> L | StockChanged | NotDone:
+    """Run a stock write; on success, `success` with the level the platform reports; a
+    failed compare-and-swap, StockChanged."""
 
     def succeed(operation: WriteOperation, result: dict[str, Any]) -> L:
         return success(operation=operation, inventory_level=_level(info, store_id, result))
 
-    return await run_write(info, store_id, command, idempotency_key, wait, succeed)
+    outcome = await run_write(info, store_id, command, idempotency_key, wait, succeed)
+    if isinstance(outcome, WriteFailed) and outcome.code == StockChangedError.code:
+        found: Any = outcome.operation.result or {}
+        available = found.get("available") if isinstance(found, dict) else None
+        return StockChanged(
+            operation=outcome.operation,
+            expected_available=int(getattr(command, "expected_available", 0) or 0),
+            available=_count(available),
+            message=outcome.message,
+        )
+    return outcome
 
 
 @strawberry.type
@@ -105,7 +154,12 @@ class InventoryMutations:
         wait: bool = True,
     ) -> AdjustInventoryResult:
         store_id, variant, location = _target(input.variant_id, input.location_id)
-        command = AdjustInventory(variant_id=variant, location_id=location, delta=input.delta)
+        command = AdjustInventory(
+            variant_id=variant,
+            location_id=location,
+            delta=input.delta,
+            expected_available=input.expected_available,
+        )
         return await _write_level(
             info, store_id, command, idempotency_key, wait, AdjustInventorySuccess
         )
@@ -122,7 +176,12 @@ class InventoryMutations:
         wait: bool = True,
     ) -> SetInventoryResult:
         store_id, variant, location = _target(input.variant_id, input.location_id)
-        command = SetInventory(variant_id=variant, location_id=location, available=input.available)
+        command = SetInventory(
+            variant_id=variant,
+            location_id=location,
+            available=input.available,
+            expected_available=input.expected_available,
+        )
         return await _write_level(
             info, store_id, command, idempotency_key, wait, SetInventorySuccess
         )

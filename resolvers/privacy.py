@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-# Keys under which the three platforms put a person's name, contact or address in an order,
-# fulfilment or refund payload (Shopify, WooCommerce, Magento spellings).
+# Keys under which the platforms put a person's name, contact or address in an order,
+# fulfilment or refund payload (Shopify, WooCommerce, Magento, Amazon spellings).
 PERSONAL_KEYS = frozenset(
     {
         "email",
@@ -39,6 +39,20 @@ PERSONAL_KEYS = frozenset(
         "note",
         "telephone",
         "street",
+        # Shopify Admin GraphQL (camelCase, lower-cased as compared)
+        "billingaddress",
+        "defaultaddress",
+        "addressesv2",
+        "defaultemailaddress",
+        "defaultphonenumber",
+        "emailaddress",
+        "phonenumber",
+        "clientip",
+        # Amazon SP-API (Orders 2026-01-01 and v0, lower-cased as compared)
+        "buyer",
+        "recipient",
+        "buyerinfo",
+        "shippingaddress",
     }
 )
 

@@ -78,7 +78,7 @@ ServeShopify = Callable[..., Awaitable[tuple[ShopifySandbox, StoreConnection]]]
 @pytest.fixture
 async def serve_shopify() -> AsyncIterator[ServeShopify]:
     """Serve Shopify sandboxes on real sockets; returns (sandbox, connection) per call, the
-    connection on Admin REST unless `api="graphql"`."""
+    connection on Admin REST unless `api="graphql"` (these tests count REST routes)."""
     async with contextlib.AsyncExitStack() as stack:
 
         async def start(
@@ -104,35 +104,10 @@ async def serve_shopify() -> AsyncIterator[ServeShopify]:
         yield start
 
 
-# Issue 14 (Shopify Admin GraphQL) and issue 16 (money conformance) are in progress: REST is
-# still Shopify's default transport and these tests describe the GraphQL client and the
-# cross-platform scenario as they must end up. They run on every `./run test` (xfail, not
-# skipped) so the day they pass shows as XPASS; remove an id once it passes.
-IN_PROGRESS = {
-    "tests/platforms/conformance/test_conformance.py::test_the_scenario_reads_as_docs_money_defines_it[shopify-graphql]",
-    "tests/platforms/conformance/test_properties.py::test_any_generated_order_reconciles_with_plain_amounts[shopify-graphql]",
-    "tests/platforms/contract/test_gateway.py::test_nested_order_query_costs_the_fewest_calls_the_api_allows[shopify-30]",
-    "tests/platforms/contract/test_gateway.py::test_nested_order_query_costs_the_fewest_calls_the_api_allows[shopify-50]",
-    "tests/platforms/contract/test_gateway.py::test_nested_order_query_costs_the_fewest_calls_the_api_allows[shopify-graphql-30]",
-    "tests/platforms/contract/test_gateway.py::test_nested_order_query_costs_the_fewest_calls_the_api_allows[shopify-graphql-50]",
-    "tests/platforms/contract/test_payload_errors.py::test_one_bad_order_does_not_sink_the_listing[shopify-graphql]",
-    "tests/platforms/contract/test_payload_errors.py::test_a_batch_read_fails_the_bad_key_only[shopify-graphql]",
-    "tests/platforms/shopify/test_graphql_client.py::test_graphql_is_the_default_and_rest_stays_selectable",
-    "tests/platforms/shopify/test_graphql_client.py::test_a_throttled_document_waits_what_shopify_says_then_succeeds",
-    "tests/platforms/shopify/test_graphql_client.py::test_a_burst_over_the_budget_is_paced_never_throttled",
-    "tests/platforms/shopify/test_graphql_client.py::test_the_bucket_is_read_from_the_answers_never_assumed",
-    "tests/platforms/shopify/test_graphql_client.py::test_refused_documents_are_permanent_errors_sent_once",
-    "tests/platforms/shopify/test_graphql_client.py::test_the_nested_50_order_page_of_the_demo_store_is_3_requests",
-    "tests/platforms/test_people_clients.py::test_customers_of_a_whole_page_cost_one_call[shopify]",
-    "tests/platforms/test_people_clients.py::test_customers_of_a_whole_page_cost_one_call[shopify-graphql]",
-    "tests/platforms/test_people_clients.py::test_a_customer_page_costs_one_call[shopify]",
-    "tests/platforms/test_people_clients.py::test_a_customer_page_costs_one_call[shopify-graphql]",
-    "tests/platforms/test_people_clients.py::test_fulfillments_of_a_whole_page_cost_one_call[shopify]",
-    "tests/platforms/test_people_clients.py::test_fulfillments_of_a_whole_page_cost_one_call[shopify-graphql]",
-    "tests/platforms/test_people_clients.py::test_refunds_cost_one_call_or_one_per_refunded_order[shopify]",
-    "tests/platforms/test_people_clients.py::test_refunds_cost_one_call_or_one_per_refunded_order[shopify-graphql]",
-    "tests/resolvers/test_customers.py::test_shopify_graphql_reads_the_page_then_its_parts_at_once",
-}
+# Tests that describe work in progress as it must end up: they run on every `./run test`
+# (xfail, not skipped) so the day one passes shows as XPASS; remove an id once it passes.
+# Empty: issue 14's reads (Admin GraphQL, the default) and issue 16's money conformance pass.
+IN_PROGRESS: set[str] = set()
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

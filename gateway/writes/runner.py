@@ -18,7 +18,12 @@ from platforms.errors import (
     UpstreamTimeoutError,
 )
 from platforms.http import RetryPolicy
-from platforms.writes.commands import PlatformWriter, SettleWindow, WriteOutcome
+from platforms.writes.commands import (
+    PlatformWriter,
+    SettleWindow,
+    WriteOutcome,
+    WriteRefusedError,
+)
 
 log = logging.getLogger("cartgraph.writes")
 
@@ -134,6 +139,8 @@ class JobRunner:
             "last_error_message": str(error)[:MAX_MESSAGE],
             "platform_request_id": error.request_id or job.platform_request_id,
         }
+        if isinstance(error, WriteRefusedError) and error.details is not None:
+            fields["result"] = error.details  # e.g. the stock a compare-and-swap found
         now = self.clock()
         if transient and job.attempts < self.retry.max_attempts:
             due = now + self.retry.delay(job.attempts, error)
@@ -167,8 +174,8 @@ def _not_applied(error: CartgraphError) -> bool:
     the job in doubt. A response with no status (our mapping failed on a 2xx) may also
     follow an applied write.
     """
-    if isinstance(error, RateLimitedError):
-        return True
+    if isinstance(error, RateLimitedError | WriteRefusedError):
+        return True  # WriteRefusedError: refused in a 200 answer (GraphQL userErrors)
     if isinstance(error, RequestReplayedError):
         return False
     return error.status is not None and 400 <= error.status < 500

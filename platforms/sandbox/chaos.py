@@ -30,6 +30,10 @@ READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # (A typed RequestKey from aiohttp 3.14 on, which warns about plain keys; a plain key before.)
 _key: Any = getattr(web, "RequestKey", lambda name, _type: name)
 EFFECTIVE_METHOD: Any = _key("sandbox.effective_method", str)
+# A sandbox may also say that a 2xx write changed nothing (a GraphQL mutation answering
+# userErrors or THROTTLED, or the first result again for a known idempotency key): the
+# ledger lists applied writes only.
+APPLIED: Any = _key("sandbox.applied", bool)
 LEDGER_SIZE = 100_000
 RECENT_FAULTS = 1000  # (request number, kind) pairs kept for GET: a seed's run is comparable
 HOLD_POLL_SECONDS = 0.02
@@ -277,7 +281,8 @@ class Chaos:
         self, request: web.Request, handler: Handler, fault: str | None
     ) -> web.StreamResponse:
         response = await handler(request)
-        if method_of(request) not in READ_METHODS and 200 <= response.status < 300:
+        applied = request.get(APPLIED, True)
+        if method_of(request) not in READ_METHODS and 200 <= response.status < 300 and applied:
             # the handler has read (and aiohttp cached) the body; this is no second read
             self.ledger.record(request, await request.read(), response.status, fault)
         return response

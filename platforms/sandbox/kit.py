@@ -62,7 +62,8 @@ class Sandbox(Protocol):
     def corrupt_order(self, external_id: str) -> str:
         """Test fault: break one field of this order's payload (as a buggy plugin or data
         migration might) so that reads meet a payload that cannot be mapped; returns the
-        field's name. Listing, sorting and filtering keep working."""
+        field's name (its names, `|`-separated, when the sandbox serves APIs that spell it
+        differently). Listing, sorting and filtering keep working."""
         ...
 
 

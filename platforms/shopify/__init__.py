@@ -7,14 +7,15 @@ from typing import TYPE_CHECKING, Any
 import aiohttp
 
 from platforms.adapter import StoreConnection
-from platforms.canonical import Platform
+from platforms.canonical import Order, Platform
 from platforms.costs import FREE, Batch, CallCosts, Read
 from platforms.registry import ApiDifferences, PlatformSpec
 from platforms.shopify.client import ShopifyClient
 from platforms.shopify.client_graphql import ShopifyGraphqlClient
-from platforms.shopify.mapping import MAPPING_VERSION
+from platforms.shopify.mapping import MAPPING_VERSION, graphql_orders, orders
 from platforms.shopify.mapping.graphql_people import refund_marker
 from platforms.shopify.rest import DEFAULT_API_VERSION, DEFAULT_RATE_LIMIT
+from platforms.shopify.subscriptions import sync_subscriptions
 from platforms.shopify.webhooks import ShopifyWebhooks
 from platforms.shopify.writes.writer import create_writer
 
@@ -23,17 +24,27 @@ if TYPE_CHECKING:
 
 __all__ = ["SPEC", "ShopifyClient", "ShopifyGraphqlClient"]
 
-GRAPHQL = "graphql"  # `options = { api = "graphql" }`: the Admin GraphQL API (#14, in progress)
+GRAPHQL = "graphql"  # the Admin GraphQL API: the default
+REST = "rest"  # `options = { api = "rest" }`: the legacy Admin REST API, for custom apps
 
 
 def _create_client(
     connection: StoreConnection, session: aiohttp.ClientSession | None
 ) -> ShopifyClient | ShopifyGraphqlClient:
-    # REST stays the default until the GraphQL client passes the whole contract suite and
-    # writes go through GraphQL too (issue 14); GraphQL reads are opt-in per store.
-    if connection.options.get("api") == GRAPHQL:
-        return ShopifyGraphqlClient(connection, session=session)
-    return ShopifyClient(connection, session=session)
+    # Admin GraphQL unless the store selects REST (public apps may use GraphQL only since
+    # 2025-04); the writer follows the client: GraphQL mutations, or REST for a REST store.
+    if connection.options.get("api") == REST:
+        return ShopifyClient(connection, session=session)
+    return ShopifyGraphqlClient(connection, session=session)
+
+
+def _remap_order(raw: dict[str, Any], connection: StoreConnection) -> Order:
+    # an order payload kept with its event, through today's mapping: an Admin GraphQL node
+    # (its ids are gids) or a REST order (webhook bodies, stores on `api = "rest"`)
+    currency = connection.currency_code
+    if str(raw.get("id", "")).startswith("gid://"):
+        return graphql_orders.map_order(raw, store_id=connection.store_id, shop_currency=currency)
+    return orders.map_order(raw, store_id=connection.store_id, shop_currency=currency)
 
 
 def _create_sandbox(*args: Any, **kwargs: Any) -> Sandbox:
@@ -65,7 +76,8 @@ GRAPHQL_CALL_COSTS = CallCosts(
         Read.CUSTOMERS: Batch(per_call=41),
         Read.FULFILLMENTS: Batch(per_call=38),
         Read.REFUNDS: Batch(per_call=25),
-        Read.WRITE: Batch(per_key=4),  # writes go through REST until #14's item 4
+        # a write: its prepare read(s) and one mutation; a cancel also polls its job
+        Read.WRITE: Batch(per_key=4),
     }
 )
 
@@ -89,6 +101,8 @@ CALL_COSTS = CallCosts(
     }
 )
 
+_QUANTITIES_NOT_ON_REST = ("on_hand", "committed", "incoming", "reserved")
+
 SPEC = PlatformSpec(
     platform=Platform.SHOPIFY,
     display_name="Shopify",
@@ -98,27 +112,29 @@ SPEC = PlatformSpec(
     default_api_version=DEFAULT_API_VERSION,
     default_rate_limit=DEFAULT_RATE_LIMIT,
     absent_fields={
-        "Product.custom_fields": "metafields are a separate request per product",
-        "Variant.custom_fields": "metafields are a separate request per variant",
+        "Variant.custom_fields": "variant metafields are not read (12 points a variant)",
         "LineItem.components": "order lines have no child rows (bundles are plugins)",
-        **dict.fromkeys(
-            (f"InventoryLevel.{q}" for q in ("on_hand", "committed", "incoming", "reserved")),
-            "REST inventory levels show `available` only",
-        ),
     },
     webhooks=ShopifyWebhooks(),
+    subscribe_webhooks=sync_subscriptions,
     create_writer=create_writer,
     refund_marker=refund_marker,
     mapping_version=MAPPING_VERSION,
-    call_costs=CALL_COSTS,
-    default_api="rest",
+    remap_order=_remap_order,
+    call_costs=GRAPHQL_CALL_COSTS,
+    default_api=GRAPHQL,
     apis={
-        GRAPHQL: ApiDifferences(
+        REST: ApiDifferences(
             absent_fields={
-                "Variant.custom_fields": "variant metafields are not read (12 points a variant)",
+                "Product.custom_fields": "metafields are a separate request per product",
+                "Variant.custom_fields": "metafields are a separate request per variant",
                 "LineItem.components": "order lines have no child rows (bundles are plugins)",
+                **dict.fromkeys(
+                    (f"InventoryLevel.{q}" for q in _QUANTITIES_NOT_ON_REST),
+                    "REST inventory levels show `available` only",
+                ),
             },
-            call_costs=GRAPHQL_CALL_COSTS,
+            call_costs=CALL_COSTS,
         )
     },
 )

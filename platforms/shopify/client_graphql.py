@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 import aiohttp
@@ -21,10 +23,11 @@ from platforms.errors import InvalidInputError, UpstreamValidationError
 from platforms.http import CallContext, RetryPolicy
 from platforms.mapping.kit import Found
 from platforms.shopify.client import ShopifyClient
+from platforms.shopify.client_graphql_bulk import BulkCatalogue, History, ShopifyBulkReads
 from platforms.shopify.client_graphql_catalog import (
-    LOCATIONS_PER_PAGE,
     PARTIAL_PRODUCT,
     ShopifyGraphqlCatalog,
+    locations_page,
 )
 from platforms.shopify.client_graphql_people import next_cursor, page_nodes, search_time
 from platforms.shopify.cost import MAX_QUERY_COST
@@ -32,12 +35,16 @@ from platforms.shopify.documents import Enum, Field, conn, numeric_id, scalars
 from platforms.shopify.documents import query as document
 from platforms.shopify.mapping import graphql_common as g
 from platforms.shopify.mapping.graphql_catalog import (
-    LOCATION,
     map_location,
     map_variant,
     stocked_variant_fields,
 )
-from platforms.shopify.mapping.graphql_orders import line_fields, map_order, order_fields
+from platforms.shopify.mapping.graphql_orders import (
+    line_fields,
+    map_order,
+    needs_presentment,
+    order_fields,
+)
 from platforms.shopify.pagination import MAX_LIMIT
 
 # What an order read without a hint holds: what REST's order payload gives, less the
@@ -61,8 +68,9 @@ class ShopifyGraphqlClient(ShopifyGraphqlCatalog):
     and fetches what its lines reach into `Page.related`: 1 document for the page (with the
     store's locations when stock is selected and they are not known), then `nodes(ids:)` of
     the lines' variants with their products and stock, packed into as few 1,000-point
-    documents as their cost allows, sent at once. Writes go through `rest`, the store's
-    REST client (GraphQL writes are #14's item 4).
+    documents as their cost allows, sent at once. Writes are mutations on this client's
+    transport (`writes/graphql_writer.py`); a large store's inventory poll reads in bulk
+    (`whole_catalogue`).
     """
 
     max_page_size = MAX_LIMIT
@@ -89,6 +97,21 @@ class ShopifyGraphqlClient(ShopifyGraphqlCatalog):
         """Close both APIs' sessions (those this client created)."""
         await super().aclose()
         await self.rest.aclose()
+
+    @functools.cached_property
+    def bulk(self) -> ShopifyBulkReads:
+        """This store's bulk queries (it remembers how large the store is for a while)."""
+        return ShopifyBulkReads(self)
+
+    async def whole_catalogue(self) -> BulkCatalogue | None:
+        """Every product and stock level through bulk queries when the store has more
+        variants than its `bulk_above` option (the inventory poll); None: page through it."""
+        return await self.bulk.catalogue_if_large()
+
+    async def whole_history(self, since: datetime) -> History | None:
+        """Every order updated since `since` through one bulk query when there are more than
+        the store's `bulk_above` option (the backfill); None: walk the pages."""
+        return await self.bulk.history_if_large(since)
 
     # --- orders -----------------------------------------------------------------------
 
@@ -117,7 +140,9 @@ class ShopifyGraphqlClient(ShopifyGraphqlCatalog):
         if stock_first:
             await self._adopt_locations(data.get("locations") or {}, ctx)
         page = data.get("orders") or {}
-        rows = await self._whole_lines(page_nodes(page), select, ctx)
+        rows = await self._presented(
+            await self._whole_lines(page_nodes(page), select, ctx), select, ctx
+        )
         orders, errors = self._map_each(ctx, map_order, rows, shop_currency=self._currency)
         related = await self._related(orders, select, ctx) if select.variants else None
         return Page(orders, next_cursor(page), errors, related)
@@ -154,9 +179,24 @@ class ShopifyGraphqlClient(ShopifyGraphqlCatalog):
         wanted = numeric_ids(ids)
         fields = order_fields(PLAIN, MIN_LINES * 2)
         rows = await self._nodes("Order", wanted, fields, ctx)
-        rows = await self._whole_lines(rows, PLAIN, ctx)
+        rows = await self._presented(await self._whole_lines(rows, PLAIN, ctx), PLAIN, ctx)
         found, errors = self._map_each(ctx, map_order, rows, shop_currency=self._currency)
         return Found.keyed(found, errors, lambda o: o.external_id, wanted)
+
+    async def _presented(
+        self, rows: list[Row], select: OrderSelection, ctx: CallContext
+    ) -> list[Row]:
+        """The payloads, those read in shop money that need presentment money
+        (`needs_presentment`) read again so, by `nodes(ids:)` packed by cost, at once: one
+        more round trip, only for orders in another currency, with taxes in their prices or
+        with a shipping discount."""
+        again = [i for i in (numeric_id(r.get("id")) for r in rows if needs_presentment(r)) if i]
+        if not again:
+            return rows
+        fields = order_fields(select, MIN_LINES * 2, presented=True)
+        found = await self._whole_lines(await self._nodes("Order", again, fields, ctx), select, ctx)
+        by_id = {numeric_id(r.get("id")): r for r in found}
+        return [by_id.get(numeric_id(r.get("id")), r) for r in rows]
 
     async def _whole_lines(
         self, rows: list[Row], select: OrderSelection, ctx: CallContext
@@ -169,7 +209,10 @@ class ShopifyGraphqlClient(ShopifyGraphqlCatalog):
             if g.has_next_page(r.get("lineItems"))
         }
         more: dict[str | None, list[Row]] = {}
-        lines = ("lineItems", MORE_LINES, line_fields(select))
+        presented = any(g.is_presented(r) for r in rows)
+        # a presented line costs 11 points: 50 of them fit one alias
+        size = MORE_LINES // 2 if presented else MORE_LINES
+        lines = ("lineItems", size, line_fields(select, presented))
         while todo:
             pages = await self._by_alias("order", "Order", todo, lines, ctx)
             todo = {}
@@ -235,7 +278,7 @@ class ShopifyGraphqlClient(ShopifyGraphqlCatalog):
 
 def locations_field() -> Field:
     """The store's locations, read beside an orders page that needs their ids for stock."""
-    return conn("locations", LOCATIONS_PER_PAGE, *LOCATION, includeInactive=True)
+    return locations_page()
 
 
 def order_search(query: OrderQuery) -> str | None:

@@ -57,6 +57,15 @@ PARTIAL_PRODUCT = tuple(f for f in PRODUCT if f.name != "metafields")
 Row = Mapping[str, Any]  # one object of an answer
 
 
+def locations_page(cursor: str | None = None) -> Field:
+    """A page of the store's locations, active or not, in id order as REST lists them (the
+    GraphQL default is by name), so stock and locations read alike on either API."""
+    return conn(
+        "locations", LOCATIONS_PER_PAGE, *LOCATION, after=cursor, includeInactive=True,
+        sortKey=Enum("ID"),
+    )  # fmt: skip
+
+
 class ShopifyGraphqlCatalog(ShopifyGraphqlPeople):
     """Products (`products`, `nodes`), variants (`nodes`), stock (`nodes` of inventory items)
     and locations (`locations`), each in as few documents as 1,000 points allow."""
@@ -315,9 +324,7 @@ class ShopifyGraphqlCatalog(ShopifyGraphqlPeople):
         rows: list[Row] = []
         cursor: str | None = None
         while True:
-            field = conn(
-                "locations", LOCATIONS_PER_PAGE, *LOCATION, after=cursor, includeInactive=True
-            )
+            field = locations_page(cursor)
             page = (await self._query(document(field), ctx)).get("locations") or {}
             rows += page_nodes(page)
             cursor = next_cursor(page)

@@ -17,6 +17,7 @@ from platforms.shopify.documents import Enum, Field, conn, gid, listed, nodes, n
 from platforms.shopify.documents import query as document
 from platforms.shopify.graphql import ShopifyGraphql, pack
 from platforms.shopify.mapping import common as m
+from platforms.shopify.mapping import graphql_common as g
 from platforms.shopify.mapping.graphql_people import (
     CUSTOMER,
     FULFILLMENT,
@@ -24,6 +25,7 @@ from platforms.shopify.mapping.graphql_people import (
     map_customer,
     map_fulfillment,
     map_refund,
+    refund_fields,
 )
 
 T = TypeVar("T")
@@ -122,12 +124,18 @@ class ShopifyGraphqlPeople(ShopifyGraphql):
         """`nodes(ids:)` of the orders with their refunds, packed by cost."""
         ctx = self._ctx("get_refunds")
         rows = await self._order_parts(order_ids, listed("refunds", *REFUND), ctx)
+        # the customer paid in another currency: its refunds again, in presentment money
+        again = [i for i, row in rows.items() if g.foreign_currency(row)]
+        if again:
+            presented = (g.bag("totalPrice"), listed("refunds", *refund_fields(True)))
+            rows |= await self._order_parts(again, presented, ctx)
         return _per_order(order_ids, rows, lambda row: self._refunds(row, ctx))
 
     async def _order_parts(
-        self, order_ids: Sequence[str], part: Field, ctx: CallContext
+        self, order_ids: Sequence[str], part: Field | tuple[Field, ...], ctx: CallContext
     ) -> dict[str, Row]:
-        fields = (*scalars("currencyCode"), part)
+        parts = part if isinstance(part, tuple) else (part,)
+        fields = (*scalars("currencyCode presentmentCurrencyCode taxesIncluded"), *parts)
         wanted = numeric_ids(order_ids)
         each = nodes("Order", ["x"], *fields).cost
         docs = [
@@ -147,11 +155,12 @@ class ShopifyGraphqlPeople(ShopifyGraphql):
 
     def _refunds(self, order: Mapping[str, Any], ctx: CallContext) -> list[Refund]:
         order_id = _number(order) or ""
-        currency = m.currency_code(order.get("currencyCode"), self._currency)
+        currency = g.order_currency(order, self._currency)
+        included = order.get("taxesIncluded") is True
         order_ctx = ctx if ctx.external_id else dataclasses.replace(ctx, external_id=order_id)
+        kw = {"order_external_id": order_id, "currency": currency, "taxes_included": included}
         return [
-            self._map(order_ctx, map_refund, row, order_external_id=order_id, currency=currency)
-            for row in m.dicts(order.get("refunds"))
+            self._map(order_ctx, map_refund, row, **kw) for row in m.dicts(order.get("refunds"))
         ]
 
 

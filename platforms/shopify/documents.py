@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -128,6 +128,9 @@ def _literal(value: Any) -> str:
         return json.dumps(value)
     if isinstance(value, str):
         return json.dumps(value)
+    if isinstance(value, Mapping):  # an input object (`{lineItemId: "…", quantity: 1}`)
+        given = [(k, v) for k, v in value.items() if v is not None]
+        return "{" + ", ".join(f"{k}: {_literal(v)}" for k, v in given) + "}"
     if isinstance(value, Sequence):
         if len(value) > MAX_INPUT_LIST:
             raise ValueError(f"input lists take at most {MAX_INPUT_LIST} items")

@@ -26,6 +26,24 @@ class OutcomeUnknownError(PermanentError):
     code = "OUTCOME_UNKNOWN"
 
 
+class WriteRefusedError(PermanentError):
+    """The platform answered and refused the write (a GraphQL `userErrors` list in a 200
+    answer): nothing was written. `details` is what the gateway keeps as the job's result."""
+
+    code = "UPSTREAM_VALIDATION"
+
+    def __init__(self, message: str, *, details: dict[str, Any] | None = None, **where: Any):
+        super().__init__(message, **where)
+        self.details = details
+
+
+class StockChangedError(WriteRefusedError):
+    """Compare-and-swap: the stock was not the `expectedAvailable` the caller named, so
+    nothing was written; `details` holds the level found (`available`)."""
+
+    code = "STOCK_CHANGED"
+
+
 class IdempotencyKeyReusedError(InvalidInputError):
     """The idempotency key was already used for a different request on this store."""
 
@@ -74,12 +92,17 @@ class AdjustInventory(WriteCommand):
     variant_id: str
     location_id: str
     delta: int
+    # compare-and-swap: write only if the stock is this now (None: no check)
+    expected_available: int | None = None
 
     def resource_key(self) -> str:
         return f"inventory:{self.variant_id}:{self.location_id}"
 
     def changes_products(self) -> bool:
         return True
+
+    def payload(self) -> dict[str, Any]:
+        return _without_unset_expectation(asdict(self))
 
 
 @dataclass(frozen=True)
@@ -90,12 +113,24 @@ class SetInventory(WriteCommand):
     variant_id: str
     location_id: str
     available: int
+    expected_available: int | None = None  # as AdjustInventory's
 
     def resource_key(self) -> str:
         return f"inventory:{self.variant_id}:{self.location_id}"
 
     def changes_products(self) -> bool:
         return True
+
+    def payload(self) -> dict[str, Any]:
+        return _without_unset_expectation(asdict(self))
+
+
+def _without_unset_expectation(values: dict[str, Any]) -> dict[str, Any]:
+    """A stock write without compare-and-swap keeps the payload (and request hash) it had
+    before `expected_available` existed: stored jobs and their keys stay valid."""
+    if values.get("expected_available") is None:
+        values.pop("expected_available", None)
+    return values
 
 
 @dataclass(frozen=True)

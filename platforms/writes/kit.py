@@ -13,7 +13,9 @@ from platforms.writes.commands import (
     WRITE_KINDS,
     AdjustInventory,
     OutcomeUnknownError,
+    SetInventory,
     SettleWindow,
+    StockChangedError,
 )
 
 
@@ -97,6 +99,25 @@ class RestWriter(Generic[C]):
             f"Stock of {item_id} at location {command.location_id} is {now}: neither {before} "
             f"(before) nor {before} + {command.delta} (after); a person must decide",
             **self.ctx("adjust_inventory", item_id).where(),
+        )
+
+    def expect_stock(
+        self, command: AdjustInventory | SetInventory, item_id: str, now: float | None
+    ) -> None:
+        """Compare-and-swap where the platform has none (REST): the stock just read must be
+        the caller's `expected_available`, else StockChangedError and nothing is sent. The
+        race window is the time from this read's answer to the write's arrival at the store
+        (one round trip): a change another system makes in between is overwritten, which
+        only Shopify's GraphQL `changeFromQuantity` closes."""
+        expected = command.expected_available
+        if expected is None or now == expected:
+            return
+        found = None if now is None else int(now)
+        raise StockChangedError(
+            f"Stock of {item_id} at location {command.location_id} is {found}, not the "
+            f"expected {expected}: nothing was written",
+            details={"available": found, "expected_available": expected},
+            **self.ctx(command.kind.lower(), item_id).where(),
         )
 
 

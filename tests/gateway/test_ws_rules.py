@@ -112,7 +112,8 @@ async def test_queries_over_websocket_time_out_and_subscriptions_do_not(tmp_path
     timeout = 0.3
     paced = RateLimitSettings(1, 0.05)  # one call now, the next in 20 s
     budgets = BudgetSettings(request_timeout_seconds=timeout)
-    async with keyed_gateway(tmp_path, budgets=budgets, rate_limit=paced) as gw:
+    # Admin REST: a request bucket and one call a variant (GraphQL would read them in one)
+    async with keyed_gateway(tmp_path, budgets=budgets, rate_limit=paced, api="rest") as gw:
         socket = await gw.open(gw.key())
         await socket.send("subscribe", "live", SUBSCRIPTION)
         variables = {"ids": made_up_variants(STORE, 3)}

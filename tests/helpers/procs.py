@@ -53,11 +53,16 @@ def write_config(tmp: Path, port: int, stores: str) -> Path:
 
 
 @contextlib.asynccontextmanager
-async def gateway_process(config: Path, port: int, env: dict[str, str]) -> AsyncIterator[Process]:
-    """`cartgraph serve` in a child process; yields once /healthz answers, kills it at the end."""
+async def gateway_process(
+    config: Path, port: int, env: dict[str, str], *, log: Path | None = None
+) -> AsyncIterator[Process]:
+    """`cartgraph serve` in a child process; yields once /healthz answers, kills it at the end.
+    With `log`, its info-level log is appended to that file (else warnings go to stderr)."""
+    sink = log.open("ab") if log is not None else None
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "gateway.cli", "--log-level", "warning", "serve",
-        "--config", str(config), cwd=ROOT, env={**os.environ, TEST_KEY_ENV: TEST_KEY, **env},
+        sys.executable, "-m", "gateway.cli", "--log-level", "info" if log else "warning",
+        "serve", "--config", str(config), cwd=ROOT, stdout=sink, stderr=sink,
+        env={**os.environ, TEST_KEY_ENV: TEST_KEY, **env},
     )  # fmt: skip
     try:
         await _healthy(proc, port)
@@ -66,6 +71,8 @@ async def gateway_process(config: Path, port: int, env: dict[str, str]) -> Async
         if proc.returncode is None:
             proc.kill()
         await proc.wait()
+        if sink is not None:
+            sink.close()
 
 
 async def _healthy(proc: Process, port: int) -> None:

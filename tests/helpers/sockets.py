@@ -147,8 +147,10 @@ async def keyed_gateway(
     documents: PersistedDocuments | None = None,
     hardening: Hardening | None = None,
     rate_limit: RateLimitSettings | None = None,
+    api: str | None = None,
 ) -> AsyncIterator[KeyedGateway]:
-    """A gateway with keys and an event feed (no polling) over one recorded sandbox."""
+    """A gateway with keys and an event feed (no polling) over one recorded sandbox (`api`:
+    the Shopify API the store selects; None: the default, Admin GraphQL)."""
     received: list[str] = []
     sandbox = ShopifySandbox(seed=1, orders=20, products=10, bucket=None)
     sandbox.app.middlewares.append(recording(received))
@@ -156,6 +158,8 @@ async def keyed_gateway(
         conn = sandbox.connection(STORE, await stack.enter_async_context(serve(sandbox.app)))
         if rate_limit is not None:
             conn = dataclasses.replace(conn, rate_limit=rate_limit)
+        if api is not None:
+            conn = dataclasses.replace(conn, options={**conn.options, "api": api})
         registry = StoreRegistry([conn], ttls=CacheTTLs(products=0, locations=0))
         no_polls = {STORE: 0.0}
         events = EventService.open(

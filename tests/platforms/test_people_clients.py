@@ -35,14 +35,20 @@ PER_DOCUMENT = {"customers": 41, "fulfillments": 38, "refunds": 25}
 GRAPHQL = "graphql.json"
 
 
-def _name(param: tuple[PlatformSpec, str]) -> str:
+def _id(param: tuple[PlatformSpec, str]) -> str:
     spec, api = param
     return spec.platform.value + (f"-{api}" if api != spec.default_api else "")
 
 
+def _name(param: tuple[PlatformSpec, str]) -> str:
+    """The platform, and the API under test when it has several, whichever is the default."""
+    spec, api = param
+    return spec.platform.value + (f"-{api}" if len(spec.api_names()) > 1 else "")
+
+
 @pytest.fixture(
     params=[(s, api) for s in (SHOPIFY, WOOCOMMERCE, MAGENTO) for api in s.api_names()],
-    ids=_name,
+    ids=_id,
 )
 async def served(request: pytest.FixtureRequest) -> AsyncIterator[Any]:
     spec, api = request.param
@@ -62,7 +68,7 @@ async def served(request: pytest.FixtureRequest) -> AsyncIterator[Any]:
 def expected(platform: str, read: str, keys: int) -> dict[str, int]:
     """The calls of one batch read: one (the platform's route), or Shopify GraphQL's
     documents, as many as the keys' cost needs."""
-    if platform == "shopify":
+    if platform == "shopify-graphql":
         return {GRAPHQL: 1 if read == "list" else math.ceil(keys / PER_DOCUMENT[read])}
     return {ROUTES[platform][read]: 1}
 
@@ -110,11 +116,11 @@ async def test_refunds_cost_one_call_or_one_per_refunded_order(served: Any) -> N
 
     assert sorted(found) == sorted(asked) and any(found.values())
     wanted = {
-        "shopify": {GRAPHQL: math.ceil(len(asked) / PER_DOCUMENT["refunds"])},  # `nodes(ids:)`
+        "shopify-graphql": {GRAPHQL: math.ceil(len(asked) / PER_DOCUMENT["refunds"])},
         "shopify-rest": {"orders.json": 1},  # `ids=` with fields=id,currency,fulfillments,refunds
         "woocommerce": {"refunds": len(unsettled)},  # no batch read: one per refunded order
         "magento": {"creditmemos": 1},
     }
     assert calls(sandbox) == wanted[platform]
-    if platform != "shopify":  # a GraphQL page reads refunds only when they are selected
+    if platform != "shopify-graphql":  # a GraphQL page reads refunds only when selected
         assert len(unsettled) < len(orders)

@@ -147,6 +147,8 @@ class MagentoWriter(RestWriter[MagentoClient]):
         self, command: AdjustInventory | SetInventory, checkpoint: Checkpoint
     ) -> WriteOutcome:
         sku = str(checkpoint["sku"])
+        if command.expected_available is not None:  # read, then write: see expect_stock
+            self.expect_stock(command, sku, await self._quantity(sku, command.location_id))
         if isinstance(command, SetInventory):
             target = float(command.available)
         else:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
 from platforms.canonical import Address, CustomField, Money
-from platforms.shopify.documents import Field, conn, listed, numeric_id, scalars
+from platforms.shopify.documents import Field, conn, listed, numeric_id, obj, scalars
 from platforms.shopify.mapping import common as m
 
 Payload = Mapping[str, Any]
@@ -43,6 +44,47 @@ def opt_ident(value: Any, entity: str, field: str) -> str | None:
 def ref_ident(value: Any, entity: str, field: str) -> str | None:
     """The id of a referenced object (`variant { id }`), None when the reference is null."""
     return opt_ident(value.get("id"), entity, field) if isinstance(value, Mapping) else None
+
+
+SHOP, PRESENTED = "shopMoney", "presentmentMoney"
+
+
+def bag(name: str, side: str = PRESENTED) -> Field:
+    """One side of the `…Set` MoneyBag of `name`, its amount only (2 points)."""
+    return obj(f"{name}Set", obj(side, *scalars("amount")))
+
+
+def amount_of(data: Payload, key: str, entity: str) -> Decimal:
+    """An amount read either way: the `…Set` bag if the document read it (the side it read),
+    else the deprecated `Money` scalar `key` (shop money, 0 points)."""
+    found = data.get(f"{key}Set")
+    if isinstance(found, Mapping):
+        side = found.get(PRESENTED) or found.get(SHOP)
+        value = side.get("amount") if isinstance(side, Mapping) else None
+        return m.decimal(value, entity, f"{key}Set")
+    return m.decimal(data.get(key), entity, key)
+
+
+def is_presented(order: Payload) -> bool:
+    """Whether an order payload was read in presentment money (`totalPriceSet`), the
+    customer's currency, rather than in the shop's `Money` scalars."""
+    return isinstance(order.get("totalPriceSet"), Mapping)
+
+
+def order_currency(order: Payload, shop_currency: str) -> str:
+    """The currency an order payload's amounts are in: the customer's when read in
+    presentment money, else the shop's."""
+    shop = m.currency_code(order.get("currencyCode"), shop_currency)
+    if is_presented(order):
+        return m.currency_code(order.get("presentmentCurrencyCode"), shop)
+    return shop
+
+
+def foreign_currency(order: Payload) -> bool:
+    """Whether the customer paid in another currency than the shop's: the free `Money`
+    scalars are then in the wrong one (docs/money.md) and the order is read again."""
+    presented = m.text(order.get("presentmentCurrencyCode"))
+    return bool(presented) and presented != m.text(order.get("currencyCode"))
 
 
 def money(value: Any, currency: str, entity: str, field: str) -> Money:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -16,7 +17,7 @@ from platforms.canonical import (
     RefundTransaction,
     ShipmentStatus,
 )
-from platforms.shopify.documents import conn, listed, numeric_id, obj, scalars
+from platforms.shopify.documents import Field, conn, listed, numeric_id, obj, scalars
 from platforms.shopify.mapping import common as m
 from platforms.shopify.mapping import graphql_common as g
 
@@ -24,7 +25,6 @@ LINES_PER_SHIPMENT = 10  # fulfillment and refund lines read with it; more are c
 TRANSACTIONS_PER_REFUND = 5
 ADDRESSES_PER_CUSTOMER = 5
 _ID = scalars("id")
-_BAG = (obj("shopMoney", *scalars("amount currencyCode")),)
 
 FULFILLMENT = (
     *scalars("id status createdAt updatedAt"),
@@ -37,17 +37,32 @@ FULFILLMENT = (
         obj("lineItem", *_ID),
     ),
 )
-REFUND = (
-    *scalars("id createdAt note"),
-    conn(
-        "refundLineItems",
-        LINES_PER_SHIPMENT,
-        *scalars("quantity restockType restocked subtotal"),
-        obj("lineItem", *_ID),
-    ),
-    conn("transactions", TRANSACTIONS_PER_REFUND, *scalars("id kind status gateway amount")),
-    conn("refundShippingLines", 2, obj("subtotalAmountSet", *_BAG)),
-)
+
+
+def refund_fields(presented: bool = False) -> tuple[Field, ...]:
+    """One refund: its amounts as `Money` scalars (shop money, free), or presented (the
+    customer's currency, 2 points an amount: read only for orders in another currency)."""
+    if presented:
+        line_money: tuple[Field, ...] = (g.bag("subtotal"), g.bag("totalTax"))
+        paid: tuple[Field, ...] = (g.bag("amount"),)
+    else:
+        line_money, paid = scalars("subtotal totalTax"), scalars("amount")
+    side = g.PRESENTED if presented else g.SHOP
+    return (
+        *scalars("id createdAt note"),
+        conn(
+            "refundLineItems",
+            LINES_PER_SHIPMENT,
+            *scalars("quantity restockType restocked"),
+            *line_money,
+            obj("lineItem", *_ID),
+        ),
+        conn("transactions", TRANSACTIONS_PER_REFUND, *scalars("id kind status gateway"), *paid),
+        conn("refundShippingLines", 2, g.bag("subtotalAmount", side)),
+    )
+
+
+REFUND = refund_fields()
 CUSTOMER = (
     *scalars("id firstName lastName numberOfOrders createdAt updatedAt tags"),
     obj("defaultEmailAddress", *scalars("emailAddress marketingState")),
@@ -133,9 +148,14 @@ def map_fulfillment(payload: Any, *, store_id: str, order_external_id: str) -> F
     )
 
 
-def _refund_line(item: g.Payload, currency: str) -> RefundLine:
+def _refund_line(item: g.Payload, currency: str, included: bool) -> RefundLine:
+    """A refunded line; its subtotal excludes tax (docs/money.md): in a tax-inclusive order
+    Shopify's `subtotal` holds the tax, which its `totalTax` names."""
     restock_type = g.lower(item.get("restockType"))
     restocked = item.get("restocked")
+    subtotal = g.amount_of(item, "subtotal", "refund line")
+    if included:
+        subtotal -= g.amount_of(item, "totalTax", "refund line")
     return RefundLine(
         line_item_external_id=g.ident(
             (item.get("lineItem") or {}).get("id"), "refund", "lineItem.id"
@@ -143,7 +163,7 @@ def _refund_line(item: g.Payload, currency: str) -> RefundLine:
         quantity=m.integer(item.get("quantity"), 0) or 0,
         restock_type=restock_type,
         restocked=restocked if isinstance(restocked, bool) else restock_type in _RESTOCKING,
-        subtotal=g.money(item.get("subtotal"), currency, "refund line", "subtotal"),
+        subtotal=Money(amount=subtotal, currency_code=currency),
     )
 
 
@@ -151,27 +171,33 @@ def _transaction(item: g.Payload, currency: str) -> RefundTransaction:
     return RefundTransaction(
         external_id=g.opt_ident(item.get("id"), "refund", "transactions.id"),
         kind=g.lower(item.get("kind")) or "refund",
-        amount=g.money(item.get("amount"), currency, "refund", "transactions.amount"),
+        amount=Money(amount=g.amount_of(item, "amount", "refund"), currency_code=currency),
         gateway=m.nonempty(item.get("gateway")),
         status=g.lower(item.get("status")),
     )
 
 
 def _shipping(data: g.Payload, currency: str) -> Money | None:
-    lines = g.nodes_of(data.get("refundShippingLines"))
-    if not lines:
+    """Shipping given back: its lines' subtotals (none read: 0); None when not read."""
+    shipping = data.get("refundShippingLines")
+    if not isinstance(shipping, Mapping):
         return None
-    total = Decimal(0)
-    for line in lines:
-        bag = line.get("subtotalAmountSet") or {}
-        money = g.money_v2(bag.get("shopMoney"), currency, "refund", "refundShippingLines")
-        total += money.amount if money else Decimal(0)
+    lines = g.nodes_of(shipping)
+    total = sum((g.amount_of(s, "subtotalAmount", "refund") for s in lines), Decimal(0))
     return Money(amount=total, currency_code=currency)
 
 
-def map_refund(payload: Any, *, store_id: str, order_external_id: str, currency: str) -> Refund:
-    """Map an Admin GraphQL `Refund` of an order in `currency`; its amount is what its
-    successful refund transactions gave back, as for REST."""
+def map_refund(
+    payload: Any,
+    *,
+    store_id: str,
+    order_external_id: str,
+    currency: str,
+    taxes_included: bool = False,
+) -> Refund:
+    """Map an Admin GraphQL `Refund` of an order in `currency` (`taxes_included`: the
+    order's prices hold their tax); its amount is what its successful refund transactions
+    gave back, as for REST."""
     data = m.require_dict(payload, "refund")
     txs = tuple(_transaction(t, currency) for t in g.nodes_of(data.get("transactions")))
     refunded = sum(
@@ -188,7 +214,10 @@ def map_refund(payload: Any, *, store_id: str, order_external_id: str, currency:
             created_at=m.timestamp(data.get("createdAt"), "refund", "createdAt"),
             note=m.nonempty(data.get("note")),
             amount=Money(amount=refunded, currency_code=currency),
-            lines=tuple(_refund_line(i, currency) for i in g.nodes_of(data.get("refundLineItems"))),
+            lines=tuple(
+                _refund_line(i, currency, taxes_included)
+                for i in g.nodes_of(data.get("refundLineItems"))
+            ),
             shipping=_shipping(data, currency),
             transactions=txs,
             raw=dict(data),

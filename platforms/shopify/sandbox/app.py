@@ -24,6 +24,7 @@ from platforms.sandbox.kit import (
     fault_middleware,
 )
 from platforms.sandbox.scenario import Scenario
+from platforms.shopify.sandbox import subscriptions
 from platforms.shopify.sandbox.catalog import ShopifyCatalogRoutes
 from platforms.shopify.sandbox.facts import shopify_facts
 from platforms.shopify.sandbox.graphql_app import ShopifyGraphQL, method_middleware
@@ -41,6 +42,8 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 Middleware = Callable[..., Awaitable[web.StreamResponse]]
 
 DEFAULT_TOKEN = "shpat_sandbox_token"  # noqa: S105 - the sandbox's public demo token
+# the app client secret Shopify signs webhooks with (the store's `webhook_secret`)
+APP_SECRET = "shpss_sandbox_app_secret"  # noqa: S105 - public, sandbox only
 DEFAULT_VERSION = "2025-07"
 STANDARD_PLAN = RateLimitSettings(40, 2)
 AUTH_ERROR = "[API] Invalid API key or access token (unrecognized login or wrong password)"
@@ -75,6 +78,7 @@ class ShopifySandbox:
         access_token: str = DEFAULT_TOKEN,
         bucket: RateLimitSettings | None = STANDARD_PLAN,
         graphql_plan: str | None = None,
+        app_secret: str = APP_SECRET,
     ) -> None:
         self._token = access_token
         self.state: ShopifyState = build_state(seed, orders, products, locations)
@@ -109,6 +113,9 @@ class ShopifySandbox:
             self.app, self.state, write_routes, people, cost_bucket
         )
         self.webhooks = ShopifyWebhookEmitter.install(self.app, self.state, self.writes)
+        self.subscriptions = subscriptions.install(
+            self.app, self.graphql.extras, self.webhooks.sender, app_secret
+        )
         self.storefront = ShopifyStorefront.install(self.app, self.state, self.webhooks.emit)
         add_control_routes(self.app, self.calls, self.faults)
 
@@ -136,12 +143,13 @@ class ShopifySandbox:
         return shopify_facts(self.state)
 
     def corrupt_order(self, external_id: str) -> str:
-        """Test fault: a non-numeric `total_tax_set` amount on this order (see `Sandbox`);
-        the sandbox sorts and filters on its timestamps, so those stay intact."""
+        """Test fault: a non-numeric `total_tax_set` amount on this order (see `Sandbox`),
+        which Admin GraphQL serves as `totalTax` and `totalTaxSet`; the sandbox sorts and
+        filters on its timestamps, so those stay intact."""
         order = next(o for o in self.state.orders if str(o["id"]) == external_id)
         for side in ("shop_money", "presentment_money"):  # the mapper reads either
             order["total_tax_set"][side]["amount"] = "twelve"
-        return "total_tax_set"
+        return "total_tax_set|totalTax"
 
     def seed_scenario(self, scenario: Scenario) -> str:
         """Seed `scenario` as a new order in Shopify's shape (see `Sandbox`); its id."""

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections import Counter
+import time
+from collections import Counter, deque
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
@@ -17,7 +18,7 @@ from graphql import (
     execute,
 )
 
-from platforms.sandbox.chaos import EFFECTIVE_METHOD
+from platforms.sandbox.chaos import APPLIED, EFFECTIVE_METHOD
 from platforms.sandbox.kit import CONTROL_PREFIX
 from platforms.shopify.cost import MAX_QUERY_COST, CostError, actual_cost, requested_cost
 
@@ -49,6 +50,7 @@ if TYPE_CHECKING:
 ROUTE = API + "/graphql.json"
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 RATE_LIMITS_DOC = "https://shopify.dev/api/usage/rate-limits"
+CHARGES_KEPT = 100_000
 MISSING_QUERY = {"errors": {"query": "Required parameter missing or invalid"}}
 
 
@@ -68,6 +70,9 @@ class ShopifyGraphQL:
         self.people = people
         self.bucket = bucket
         self.fields: Counter[str] = Counter()
+        # (monotonic time, actual, requested points) of every document run: what a benchmark
+        # measures budget use against (a throttled one ran nothing: `bucket.throttled` counts)
+        self.charges: deque[tuple[float, int, int]] = deque(maxlen=CHARGES_KEPT)
         self.extras: dict[str, Any] = {"plan": bucket.plan.name, "jobs": {}, "bulk": {}}
 
     @classmethod
@@ -89,6 +94,7 @@ class ShopifyGraphQL:
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         """One Admin GraphQL request, answered the way Shopify answers it."""
+        request[APPLIED] = False  # until a mutation's resolver changes the store (see _run)
         body = await _request_body(request)
         if body is None:
             return json_response(MISSING_QUERY, status=400)
@@ -137,12 +143,14 @@ class ShopifyGraphQL:
         base = f"{request.scheme}://{request.host}"
         ctx = Ctx(self.state, self.writes, self.people, base, extras=self.extras)
         result = self.execute(ctx, document, variables, operation_name)
+        request[APPLIED] = bool(ctx.applied)
         try:
             actual = actual_cost(admin_schema(), document, result.data, variables, operation_name)
         except CostError:
             actual = 0
         actual = min(actual, requested)
         self.bucket.give_back(requested - actual)
+        self.charges.append((time.monotonic(), actual, requested))
         for what in ctx.applied:
             status = await self.writes.log.record(what)
             if status is not None:

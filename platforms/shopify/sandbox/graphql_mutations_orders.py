@@ -54,7 +54,8 @@ def _cancel(ctx: Ctx, args: dict[str, Any]) -> Payload:
         invalid = [{**e, "code": "INVALID"} for e in _errors_of(exc, ["orderId"])]
         return {"job": None, "jobResult": None, "orderCancelUserErrors": invalid, "userErrors": []}
     ctx.applied.append(f"cancel:{order['id']}")
-    if args.get("refund"):
+    method = args.get("refundMethod") or {}  # replaces the deprecated `refund`
+    if args.get("refund") or method.get("originalPaymentMethodsRefund"):
         _refund_remaining(ctx, order)
     ident = _job_id(ctx)
     # Shopify cancels in the background: the job reads done from the next `job(id)` on.

@@ -45,7 +45,13 @@ def _discount(line: Payload) -> Decimal:
     return Decimal(line.get("total_discount") or 0)
 
 
-@resolves("LineItem.originalUnitPriceSet", "LineItem.discountedUnitPriceSet")
+@resolves("LineItem.originalUnitPriceSet")
+def _original_unit(src: Obj, ctx: Ctx, args: dict[str, Any]) -> Any:
+    # REST's `price_set` holds both currencies when the customer paid in another one
+    return src.data.get("price_set") or _line_bag(src, Decimal(src.data["price"]))
+
+
+@resolves("LineItem.discountedUnitPriceSet")
 def _unit(src: Obj, ctx: Ctx, args: dict[str, Any]) -> Any:
     return _line_bag(src, Decimal(src.data["price"]))
 

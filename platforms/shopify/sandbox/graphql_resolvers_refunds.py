@@ -60,6 +60,14 @@ def _refund_transactions(src: Obj, ctx: Ctx, args: dict[str, Any]) -> Any:
     return connection(rows, args, lambda t: t["id"], lambda t: Obj("OrderTransaction", t, order))
 
 
+@resolves("Refund.refundShippingLines")
+def _refund_shipping(src: Obj, ctx: Ctx, args: dict[str, Any]) -> Any:
+    # REST's `refund_shipping_lines` rows; their `*_amount_set` bags serve the GraphQL names
+    order = _order_of(src, ctx)
+    rows = src.data.get("refund_shipping_lines") or []
+    return connection(rows, args, lambda r: r["id"], lambda r: Obj("RefundShippingLine", r, order))
+
+
 fixed("Refund", {"staffMember": None, "return": None})
 
 
@@ -87,12 +95,29 @@ def _refund_price(src: Obj, ctx: Ctx, args: dict[str, Any]) -> Any:
 
 @resolves("RefundLineItem.subtotalSet")
 def _refund_subtotal(src: Obj, ctx: Ctx, args: dict[str, Any]) -> Any:
-    return _bag(src.parent or {}, Decimal(str(src.data.get("subtotal") or 0)))
+    found = src.data.get("subtotal_set")  # both currencies, when REST's payload has it
+    return found or _bag(src.parent or {}, Decimal(str(src.data.get("subtotal") or 0)))
 
 
 @resolves("RefundLineItem.totalTaxSet")
 def _refund_tax(src: Obj, ctx: Ctx, args: dict[str, Any]) -> Any:
-    return _bag(src.parent or {}, Decimal(str(src.data.get("total_tax") or 0)))
+    found = src.data.get("total_tax_set")
+    return found or _bag(src.parent or {}, Decimal(str(src.data.get("total_tax") or 0)))
+
+
+def _shop_twin(bag_resolver: Any) -> Any:
+    """The deprecated `Money` scalar of a bag: its shop money, as Shopify serves it."""
+
+    def resolve(src: Obj, ctx: Ctx, args: dict[str, Any]) -> Any:
+        bag = bag_resolver(src, ctx, args)
+        side = bag.get("shopMoney") or bag.get("shop_money")
+        return side["amount"]
+
+    return resolve
+
+
+resolves("RefundLineItem.subtotal")(_shop_twin(_refund_subtotal))
+resolves("RefundLineItem.totalTax")(_shop_twin(_refund_tax))
 
 
 @resolves("Order.transactions")
@@ -108,7 +133,23 @@ def _transactions_count(src: Obj, ctx: Ctx, args: dict[str, Any]) -> Any:
 
 @resolves("OrderTransaction.amountSet")
 def _amount(src: Obj, ctx: Ctx, args: dict[str, Any]) -> Any:
-    return _bag(_order_of(src, ctx), src.data["amount"])
+    order = _order_of(src, ctx)
+    amount, paid = Decimal(src.data["amount"]), src.data.get("currency")
+    shop = str(order.get("currency") or "USD")
+    if not paid or paid == shop:
+        return _bag(order, amount)
+    # REST states a transaction in the customer's currency; its shop money at the order's rate
+    totals = order.get("total_price_set") or {}
+    shown = Decimal((totals.get("presentment_money") or {}).get("amount") or 0)
+    shop_total = Decimal((totals.get("shop_money") or {}).get("amount") or 0)
+    rate = shop_total / shown if shown else Decimal(1)
+    return {
+        "shopMoney": {"amount": f"{cents(amount * rate):.2f}", "currencyCode": shop},
+        "presentmentMoney": {"amount": f"{amount:.2f}", "currencyCode": paid},
+    }
+
+
+resolves("OrderTransaction.amount")(_shop_twin(_amount))
 
 
 @resolves("OrderTransaction.parentTransaction")

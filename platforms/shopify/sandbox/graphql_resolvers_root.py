@@ -61,6 +61,26 @@ def _variants(src: Any, ctx: Ctx, args: dict[str, Any]) -> Any:
     return connection(rows, args, sorted_by(VARIANT_SORTS, args), variant_obj)
 
 
+COUNT_LIMIT = 10_000  # Shopify's default `limit` of a count; `limit: null` counts all
+
+
+@resolves("QueryRoot.productsCount", "QueryRoot.productVariantsCount", "QueryRoot.ordersCount")
+def _count(src: Any, ctx: Ctx, args: dict[str, Any]) -> Any:
+    field = ctx.info.field_name if ctx.info is not None else ""
+    if field == "productsCount":
+        keep = search(args.get("query"), PRODUCT_TERMS)
+        total = sum(1 for p in ctx.state.products if keep(p))
+    elif field == "ordersCount":
+        keep = search(args.get("query"), ORDER_TERMS)
+        total = sum(1 for o in ctx.state.orders if keep(o))
+    else:
+        total = len(ctx.state.variants())
+    limit = args.get("limit", COUNT_LIMIT)  # present and null: no limit
+    if limit is not None and total > limit:
+        return {"count": limit, "precision": "AT_LEAST"}
+    return {"count": total, "precision": "EXACT"}
+
+
 @resolves("QueryRoot.inventoryItems")
 def _items(src: Any, ctx: Ctx, args: dict[str, Any]) -> Any:
     keep = search(args.get("query"), ITEM_TERMS)

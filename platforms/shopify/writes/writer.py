@@ -8,7 +8,9 @@ from platforms.canonical import Platform
 from platforms.errors import NotFoundError
 from platforms.http import CallContext
 from platforms.shopify.client import ShopifyClient
+from platforms.shopify.client_graphql import ShopifyGraphqlClient
 from platforms.shopify.rest import answer_field
+from platforms.shopify.writes.graphql_writer import ShopifyGraphqlWriter
 from platforms.shopify.writes.orders import ShopifyOrderWrites
 from platforms.writes.commands import (
     AdjustInventory,
@@ -100,6 +102,8 @@ class ShopifyWriter(RestWriter[ShopifyClient]):
     ) -> WriteOutcome:
         item = int(checkpoint["inventory_item_id"])
         location = int(command.location_id)
+        if command.expected_available is not None:  # read, then write: see expect_stock
+            self.expect_stock(command, str(item), await self._level(str(item), command.location_id))
         if isinstance(command, AdjustInventory):
             path, ctx = "inventory_levels/adjust.json", self.ctx("adjust_inventory", str(item))
             body: dict[str, Any] = {"available_adjustment": command.delta}
@@ -141,8 +145,9 @@ def _numeric(ident: str, ctx: CallContext) -> str:
 _rest_writer = writer_factory(ShopifyWriter, ShopifyClient)
 
 
-def create_writer(client: Any) -> ShopifyWriter:
-    """The store's writer, on its REST client: the client itself (`api = "rest"`) or the
-    GraphQL client's `rest` (writes move to GraphQL with #14's item 4; until then a GraphQL
-    store reads through GraphQL and writes through REST)."""
-    return _rest_writer(getattr(client, "rest", client))
+def create_writer(client: Any) -> ShopifyWriter | ShopifyGraphqlWriter:
+    """The store's writer, by its client: Admin GraphQL mutations for a GraphQL client (the
+    writer takes Shopify's idempotency keys and compare-and-swap), REST for a REST one."""
+    if isinstance(client, ShopifyGraphqlClient):
+        return ShopifyGraphqlWriter(client)
+    return _rest_writer(client)

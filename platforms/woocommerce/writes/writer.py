@@ -116,6 +116,9 @@ class WooCommerceWriter(RestWriter[WooCommerceClient]):
     async def _stock(
         self, command: AdjustInventory | SetInventory, checkpoint: Checkpoint
     ) -> WriteOutcome:
+        if command.expected_available is not None:  # read, then write: see expect_stock
+            _, now = await self._variant_path(command.variant_id)
+            self.expect_stock(command, command.variant_id, now.get("stock_quantity"))
         if isinstance(command, SetInventory):
             target = command.available
         else:

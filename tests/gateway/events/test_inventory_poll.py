@@ -15,6 +15,8 @@ from gateway.stores import CacheTTLs, StoreRegistry
 from platforms.events import EventType
 from platforms.magento.sandbox.app import MagentoSandbox
 from platforms.sandbox.kit import serve
+from platforms.shopify.documents import nodes
+from platforms.shopify.mapping.graphql_catalog import levels_at
 from platforms.shopify.sandbox.app import DEFAULT_TOKEN, ShopifySandbox
 from platforms.shopify.sandbox.writes_common import now as shopify_now
 from platforms.woocommerce.sandbox.app import WooCommerceSandbox
@@ -97,7 +99,9 @@ async def test_a_change_made_while_stopped_is_found_after_restart(
             second = open_service()
             await second.start()  # its first poll finds the change
             try:
-                events = await second.log.read_after(0, EventFilter())
+                # (a WooCommerce stock change also moves the product on: PRODUCT_UPDATED)
+                stock = EventFilter(types=frozenset({EventType.INVENTORY_CHANGED}))
+                events = await second.log.read_after(0, stock)
                 assert await second.poll_inventory_now("s") == 0  # found once only
             finally:
                 await second.stop()
@@ -108,10 +112,10 @@ async def test_a_change_made_while_stopped_is_found_after_restart(
     assert (level.inventory_item_id, level.available) == (item, available)
 
 
-async def test_one_shopify_poll_costs_a_products_page_and_level_chunks(
+async def test_one_shopify_rest_poll_costs_a_products_page_and_level_chunks(
     start_feed: StartFeed,
 ) -> None:
-    feed = await start_feed({"s": "shopify"}, inventory_poll_interval=HOUR)
+    feed = await start_feed({"s": "shopify"}, inventory_poll_interval=HOUR, apis={"s": "rest"})
     sandbox = feed.sandboxes["s"][0]
     items = {v["inventory_item_id"] for p in sandbox.state.products for v in p["variants"]}
     sandbox.calls.reset()
@@ -119,6 +123,22 @@ async def test_one_shopify_poll_costs_a_products_page_and_level_chunks(
     by_route = {route.rsplit("/", 1)[-1]: n for route, n in sandbox.calls.by_route.items()}
     # 20 products fit one page of 250; inventory_levels.json takes 50 items per call.
     assert by_route == {"products.json": 1, "inventory_levels.json": math.ceil(len(items) / 50)}
+
+
+async def test_one_shopify_graphql_poll_costs_a_products_page_and_level_documents(
+    start_feed: StartFeed,
+) -> None:
+    feed = await start_feed({"s": "shopify"}, inventory_poll_interval=HOUR)  # the default API
+    sandbox = feed.sandboxes["s"][0]
+    items = {v["inventory_item_id"] for p in sandbox.state.products for v in p["variants"]}
+    places = [str(loc["id"]) for loc in sandbox.state.locations]
+    sandbox.calls.reset()
+    await feed.service.poll_inventory_now("s")
+    # the products page (20 products fit one document), then `nodes(ids:)` of the items with
+    # one level alias per location, packed into 1,000-point documents
+    each = nodes("InventoryItem", ["x"], *levels_at(places)).cost
+    documents = 1 + math.ceil(len(items) * each / 1000)
+    assert sandbox.calls.by_route == {"POST /admin/api/{version}/graphql.json": documents}
 
 
 async def test_one_magento_poll_costs_product_searches_and_one_source_item_search(

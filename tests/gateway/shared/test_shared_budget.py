@@ -55,8 +55,10 @@ async def drive(redis_url: str, redis_prefix: str) -> AsyncIterator[Drive]:
 
 
 def shopify() -> tuple[ShopifySandbox, StoreConnection]:
+    # Admin REST: the sandbox's server-side request bucket (`PLAN`) is the budget
     sandbox = ShopifySandbox(seed=1, orders=5, products=5, bucket=PLAN)
-    return sandbox, sandbox.connection("shop", "http://unused")
+    conn = sandbox.connection("shop", "http://unused")
+    return sandbox, dataclasses.replace(conn, options={"api": "rest"})
 
 
 def woocommerce() -> tuple[WooCommerceSandbox, StoreConnection]:

@@ -50,6 +50,7 @@ LINES = st.lists(
 def scenarios(draw: st.DrawFn) -> Scenario:
     lines = draw(LINES)
     refund = draw(st.one_of(st.none(), st.integers(0, len(lines) - 1)))
+    currency = draw(st.sampled_from(["EUR", "USD", "GBP"]))
     return Scenario(
         lines=lines,
         discount_percent=Decimal(draw(st.integers(0, 50))),
@@ -58,7 +59,9 @@ def scenarios(draw: st.DrawFn) -> Scenario:
         ),
         prices_include_tax=draw(st.booleans()),
         shipping_net=draw(_cents(0, 5_000)),
-        currency=draw(st.sampled_from(["EUR", "USD", "GBP"])),
+        currency=currency,
+        # paid in the shop's own currency (USD), shop and presentment money are one amount
+        exchange_rate=Decimal(1) if currency == "USD" else Decimal("1.1"),
         refund_line=refund,
         refund_quantity=1,
     )

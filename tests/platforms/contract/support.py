@@ -11,7 +11,7 @@ import pytest
 from platforms.adapter import PlatformClient, StoreConnection
 from platforms.canonical import Entity
 from platforms.errors import AuthenticationError
-from platforms.registry import PlatformSpec
+from platforms.registry import PlatformSpec, get_spec
 from platforms.sandbox.kit import Sandbox, SandboxFacts
 
 # Every sandbox factory accepts these keywords; small enough to keep the suite fast, large
@@ -39,9 +39,13 @@ class Store:
 
     @property
     def api(self) -> str:
-        """The platform, and the API when it is not the default one ("shopify-rest")."""
-        api = self.connection.options.get("api")
-        return f"{self.spec.platform.value}-{api}" if api else self.spec.platform.value
+        """The platform, and the API under test when it has several ("shopify-graphql",
+        "shopify-rest"), whichever is the default."""
+        platform = self.spec.platform.value
+        spec = get_spec(platform)
+        if len(spec.api_names()) == 1:
+            return platform
+        return f"{platform}-{self.connection.options.get('api') or spec.default_api}"
 
 
 OpenStore = Callable[..., Awaitable[Store]]

@@ -35,6 +35,10 @@ SCALARS: dict[str, Any] = {
     "updatedAt": "2026-01-01T00:00:00Z",
     "quantity": 1,
     "amount": "1.00",
+    # another currency than the shop's: the orders and refunds are read again in presentment
+    # money, so those documents are built (and checked) too
+    "currencyCode": "USD",
+    "presentmentCurrencyCode": "EUR",
 }
 IDS = [str(n) for n in range(1, 301)]  # more than one document's worth of anything
 Call = Callable[[ShopifyGraphqlClient], Awaitable[Any]]
@@ -156,6 +160,16 @@ def test_paging_documents_are_among_them(monkeypatch: pytest.MonkeyPatch) -> Non
     assert any("o0: order(" in t and "lineItems(first: 100" in t for t in texts)
     assert any("o0: product(" in t and "variants(first: 100" in t for t in texts)
     assert any("o0: inventoryItem(" in t and "inventoryLevels(first: 100" in t for t in texts)
+
+
+def test_orders_in_another_currency_are_read_again_in_presentment_money(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in ("list_orders-0", "get_orders", "get_refunds"):
+        call = dict(_calls())[name]
+        texts = [d.text for d in _sent_by(call, monkeypatch)]
+        assert "presentmentMoney" not in texts[0], name  # shop money first: 0 points
+        assert any("nodes(ids:" in t and "presentmentMoney" in t for t in texts[1:]), name
 
 
 def test_a_plain_page_still_reads_what_the_canonical_order_requires() -> None:

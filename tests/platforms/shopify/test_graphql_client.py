@@ -24,6 +24,7 @@ from platforms.errors import (
 )
 from platforms.http import CallContext, Request, Response
 from platforms.sandbox.kit import serve
+from platforms.sandbox.scenario import STANDARD
 from platforms.shopify import SPEC
 from platforms.shopify.client import ShopifyClient
 from platforms.shopify.client_graphql import ShopifyGraphqlClient
@@ -56,7 +57,9 @@ async def open_shopify() -> AsyncIterator[Open]:
         ) -> tuple[ShopifySandbox, ShopifyGraphqlClient]:
             sandbox = ShopifySandbox(orders=orders, products=products, graphql_plan=plan)
             url = await stack.enter_async_context(serve(sandbox.app))
-            connection = dataclasses.replace(sandbox.connection("g", url), **conn)
+            connection = dataclasses.replace(
+                sandbox.connection("g", url), options={"api": "graphql"}, **conn
+            )
             client = SPEC.create_client(connection, None)
             assert isinstance(client, ShopifyGraphqlClient)
             stack.push_async_callback(client.aclose)
@@ -72,21 +75,26 @@ async def _control(client: ShopifyGraphqlClient, body: dict[str, Any]) -> None:
         assert answer.status == 200
 
 
-def test_graphql_is_the_default_and_rest_stays_selectable() -> None:
+def test_each_store_selects_its_api_and_its_writer_follows() -> None:
     connection = StoreConnection(
         "s", SPEC.platform, "https://s.myshopify.com", "S", credentials={"access_token": "t"}
     )
-    graphql = SPEC.create_client(connection, None)
+    graphql = SPEC.create_client(dataclasses.replace(connection, options={"api": "graphql"}), None)
     rest = SPEC.create_client(dataclasses.replace(connection, options={"api": "rest"}), None)
 
     assert isinstance(graphql, ShopifyGraphqlClient) and type(rest) is ShopifyClient
     assert SPEC.default_api_version == "2026-10"
     assert graphql._endpoint == "https://s.myshopify.com/admin/api/2026-10/graphql.json"
     assert isinstance(graphql.transport.bucket, PointsBucket)
-    # reads through GraphQL, writes through REST until #14's item 4: the writer is per store
+    # the writer is per store and follows its API: GraphQL mutations for a GraphQL store
     assert SPEC.create_writer is not None
-    assert SPEC.create_writer(graphql).client is graphql.rest  # type: ignore[attr-defined]
-    assert SPEC.create_writer(rest).client is rest  # type: ignore[attr-defined]
+    graphql_writer, rest_writer = SPEC.create_writer(graphql), SPEC.create_writer(rest)
+    assert type(graphql_writer).__name__ == "ShopifyGraphqlWriter"
+    assert graphql_writer.client is graphql  # type: ignore[attr-defined]
+    assert rest_writer.client is rest  # type: ignore[attr-defined]
+    # and the default, with no `api` option, is GraphQL
+    assert SPEC.default_api == "graphql"
+    assert isinstance(SPEC.create_client(connection, None), ShopifyGraphqlClient)
 
 
 async def test_a_throttled_document_waits_what_shopify_says_then_succeeds(
@@ -189,3 +197,44 @@ def test_errors_in_200_answers_are_classified_by_their_code() -> None:
         assert type(classify(_answer(body), ctx)) is kind, code
     # `userErrors` are data, the caller's to read
     assert classify(_answer({"data": {"x": {"userErrors": [{"message": "bad"}]}}}), ctx) is None
+
+
+async def test_only_orders_in_another_currency_or_with_taxes_in_prices_are_read_again(
+    open_shopify: Open,
+) -> None:
+    """Shop money (free scalars) first; an order paid in EUR in a USD store, with taxes in
+    its prices, is read again in presentment money: one more request, for it alone."""
+    sandbox, client = await open_shopify(orders=30, products=20)
+    plain = sorted(sandbox.facts().orders)[:5]
+    foreign = sandbox.seed_scenario(STANDARD)
+    sandbox.calls.reset()
+
+    found = await client.get_orders([*plain, foreign])
+
+    assert sandbox.calls.by_route[ROUTE] == 2  # the batch, then the EUR order in EUR
+    order = found[foreign]
+    assert order.currency_code == "EUR" and order.taxes_included is True
+    assert order.total_price.amount == STANDARD.total()
+    assert order.subtotal_price.amount == STANDARD.subtotal()  # tax-exclusive, after discounts
+    assert {found[i].currency_code for i in plain} == {"USD"}
+    sandbox.calls.reset()
+    await client.get_orders(plain)
+    assert sandbox.calls.by_route[ROUTE] == 1  # nothing to read again
+
+
+async def test_refunds_of_an_order_in_another_currency_are_in_its_currency_without_tax(
+    open_shopify: Open,
+) -> None:
+    sandbox, client = await open_shopify(orders=30, products=20)
+    foreign = sandbox.seed_scenario(STANDARD)
+    sandbox.calls.reset()
+
+    (refund,) = (await client.get_refunds([foreign]))[foreign]
+
+    assert sandbox.calls.by_route[ROUTE] == 2  # shop money, then the EUR order's again
+    found = STANDARD.refund()
+    assert found is not None
+    net, tax = found
+    assert refund.amount.amount == net + tax and refund.amount.currency_code == "EUR"
+    assert [line.subtotal.amount for line in refund.lines] == [net]  # its tax taken out
+    assert refund.shipping is not None and refund.shipping.amount == 0

@@ -270,3 +270,29 @@ async def test_chaos_methods_and_the_ledger_treat_graphql_queries_as_reads(admin
     async with admin.session.get(f"{admin.base}/_sandbox/ledger") as response:
         entries = (await response.json())["entries"]
     assert len(entries) == 1  # the mutation; queries are not writes
+
+
+async def test_the_ledger_lists_applied_mutations_only(admin: Admin) -> None:
+    change, level = _level(admin)
+    before = level["available"]
+    await admin.data(ADJUST, {"input": _adjust(change, 2, before), "key": "l-1"})
+    await admin.data(ADJUST, {"input": _adjust(change, 2, before), "key": "l-1"})  # known key
+    stale = await admin.data(ADJUST, {"input": _adjust(change, 1, before), "key": "l-2"})
+    assert stale["inventoryAdjustQuantities"]["userErrors"][0]["code"] == (
+        "CHANGE_FROM_QUANTITY_STALE"
+    )
+    async with admin.session.get(f"{admin.base}/_sandbox/ledger") as response:
+        entries = (await response.json())["entries"]
+    # the deduplicated re-send and the refused write changed nothing: not in the ledger
+    assert [e["body"]["variables"]["key"] for e in entries] == ["l-1"]
+    assert level["available"] == before + 2
+
+
+async def test_order_cancel_refunds_through_refund_method(admin: Admin) -> None:
+    order = await _open_order(admin)
+    query = f"""mutation {{ orderCancel(orderId: "{order["id"]}", reason: CUSTOMER,
+      restock: false, refundMethod: {{ originalPaymentMethodsRefund: true }}) {{
+      job {{ id }} orderCancelUserErrors {{ code }} }} }}"""
+    assert (await admin.data(query))["orderCancel"]["orderCancelUserErrors"] == []
+    number = order["legacyResourceId"]
+    assert admin.store.writes.applied[-2:] == [f"cancel:{number}", f"refund:{number}"]
