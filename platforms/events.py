@@ -16,6 +16,7 @@ from platforms.canonical import (
     Order,
     OrderStatus,
     Platform,
+    Product,
 )
 from platforms.ids import Kind
 
@@ -34,6 +35,9 @@ class EventType(enum.StrEnum):
     ORDER_FULFILLED = "ORDER_FULFILLED"
     REFUND_CREATED = "REFUND_CREATED"
     INVENTORY_CHANGED = "INVENTORY_CHANGED"
+    PRODUCT_CREATED = "PRODUCT_CREATED"
+    PRODUCT_UPDATED = "PRODUCT_UPDATED"
+    PRODUCT_DELETED = "PRODUCT_DELETED"
 
 
 class EventSource(enum.StrEnum):
@@ -43,10 +47,12 @@ class EventSource(enum.StrEnum):
     POLL = "POLL"
 
 
-ORDER_TYPES = frozenset(t for t in EventType if t is not EventType.INVENTORY_CHANGED)
+ORDER_TYPES = frozenset(t for t in EventType if t.value.startswith(("ORDER_", "REFUND_")))
+PRODUCT_TYPES = frozenset(t for t in EventType if t.value.startswith("PRODUCT_"))
+DELETED = "DELETED"  # the state of a product the store no longer has
 _REFUNDED = {FinancialStatus.REFUNDED, FinancialStatus.PARTIALLY_REFUNDED}
 
-Observed = Order | InventoryLevel
+Observed = Order | InventoryLevel | Product
 
 
 def version_text(moment: datetime) -> str:
@@ -136,6 +142,10 @@ def candidate_of(
         )
         new = obj.updated_at - obj.created_at <= NEW_ORDER_WINDOW
         updated = obj.updated_at
+    elif isinstance(obj, Product):
+        updated = obj.updated_at or obj.created_at or now
+        created = obj.created_at or updated
+        state, new = ObjectState(status=obj.status.value), updated - created <= NEW_ORDER_WINDOW
     else:
         state, new, updated = ObjectState(available=obj.available), False, obj.updated_at or now
     return Candidate(
@@ -151,9 +161,47 @@ def candidate_of(
     )
 
 
+def deleted_candidate(
+    store_id: str,
+    platform: Platform,
+    product_id: str,
+    source: EventSource,
+    *,
+    now: datetime,
+    after: str | None = None,
+) -> Candidate:
+    """A product the store no longer has (its delete webhook, or missing from a full
+    catalogue pass). Deletions carry no timestamp: the version is when we learned it, or
+    just after `after` (the last recorded version) when a platform clock ran ahead of ours."""
+    version = version_text(now)
+    if after is not None and after >= version:
+        moment = datetime.strptime(after, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+        version = version_text(moment + timedelta(microseconds=1))
+    payload = {"store_id": store_id, "platform": platform.value, "external_id": product_id}
+    return Candidate(
+        store_id=store_id,
+        platform=platform,
+        kind=Kind.PRODUCT,
+        object_id=product_id,
+        version=version,
+        source=source,
+        state=ObjectState(status=DELETED),
+        new_object=False,
+        payload={**payload, "deleted": True},
+    )
+
+
 def unchanged(candidate: Candidate, previous: ObjectState | None) -> bool:
     """A newer version that changes nothing subscribers watch: an inventory level at the
-    quantity last emitted (e.g. a WooCommerce `product.updated` for a price edit)."""
+    quantity last emitted (e.g. a WooCommerce `product.updated` for a price edit), or a
+    product deleted again."""
+    if candidate.kind is Kind.PRODUCT:
+        # a delete webhook of a product never seen is still news: the store says so
+        return (
+            candidate.state.status == DELETED
+            and previous is not None
+            and (previous.status == DELETED)
+        )
     return (
         candidate.kind is not Kind.ORDER
         and previous is not None
@@ -170,6 +218,8 @@ def derive_types(candidate: Candidate, previous: ObjectState | None) -> list[Eve
     An order created and cancelled before the gateway first saw it is CREATED then
     CANCELLED: a subscriber filtering on ORDER_CANCELLED must still learn of it.
     """
+    if candidate.kind is Kind.PRODUCT:
+        return [_product_type(candidate, previous)]
     if candidate.kind is not Kind.ORDER:
         return [EventType.INVENTORY_CHANGED]
     now, before = candidate.state, previous or ObjectState()
@@ -181,6 +231,14 @@ def derive_types(candidate: Candidate, previous: ObjectState | None) -> list[Eve
     if _new_refund(now, before, previous is None):
         types.append(EventType.REFUND_CREATED)
     return types or [EventType.ORDER_UPDATED]
+
+
+def _product_type(candidate: Candidate, previous: ObjectState | None) -> EventType:
+    if candidate.state.status == DELETED:
+        return EventType.PRODUCT_DELETED
+    if (previous is None or previous.status == DELETED) and candidate.new_object:
+        return EventType.PRODUCT_CREATED
+    return EventType.PRODUCT_UPDATED
 
 
 def transition_event_id(candidate: Candidate, index: int, type_: EventType) -> str:
@@ -231,6 +289,13 @@ class StoredEvent:
     def order(self) -> Order:
         """The canonical order this event carries (order events only)."""
         found = Order.model_validate(self.payload, strict=False)
+        return found.model_copy(update={"mapping_version": self.mapping_version})
+
+    def product(self) -> Product | None:
+        """The canonical product this event carries (None for PRODUCT_DELETED)."""
+        if self.payload.get("deleted"):
+            return None
+        found = Product.model_validate(self.payload, strict=False)
         return found.model_copy(update={"mapping_version": self.mapping_version})
 
     def inventory_level(self) -> InventoryLevel:

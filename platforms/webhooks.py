@@ -21,12 +21,25 @@ class WebhookPayloadError(InvalidInputError):
     code = "WEBHOOK_MALFORMED"
 
 
+class WebhookMappingError(WebhookPayloadError):
+    """A signed delivery that names itself (delivery id, topic) but whose body does not map:
+    stored and quarantined, so a mapping fix can replay it (never refused, never dropped)."""
+
+    code = "WEBHOOK_UNMAPPABLE"
+
+    def __init__(self, message: str, *, delivery_id: str, topic: str) -> None:
+        super().__init__(message)
+        self.delivery_id = delivery_id
+        self.topic = topic
+
+
 @dataclass(frozen=True)
 class WebhookDelivery:
     """One verified delivery: its dedupe id, topic and the object versions it shows.
 
     `refetch_order_ids` name orders whose current state must be read from the store
-    (e.g. a refund webhook carries the refund, not the order it changed).
+    (e.g. a refund webhook carries the refund, not the order it changed); likewise
+    `refetch_product_ids` (a product body lacks what a canonical product needs: variants).
     """
 
     delivery_id: str
@@ -34,6 +47,9 @@ class WebhookDelivery:
     orders: tuple[Order, ...] = ()
     inventory_levels: tuple[InventoryLevel, ...] = ()
     refetch_order_ids: tuple[str, ...] = ()
+    # products whose current state (with variants) is read from the store; deleted ones.
+    refetch_product_ids: tuple[str, ...] = ()
+    deleted_product_ids: tuple[str, ...] = ()
 
 
 class WebhookAdapter(Protocol):

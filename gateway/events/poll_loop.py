@@ -9,8 +9,10 @@ from datetime import datetime
 from typing import ClassVar
 
 from gateway.events.log import EventLog
+from gateway.events.ops_store import LetterSource, NewLetter, OpsStore
 from gateway.stores import StoreHandle
-from platforms.errors import CartgraphError
+from platforms.errors import CartgraphError, PayloadError
+from platforms.ids import Kind
 
 log = logging.getLogger("cartgraph.poller")
 
@@ -32,6 +34,7 @@ class PollLoop:
         self.last_error: str | None = None
         self._task: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()  # one poll of a store at a time (loop, poll_now)
+        self.ops: OpsStore | None = None  # set by the service: where unmappable payloads go
 
     @property
     def store_id(self) -> str:
@@ -82,6 +85,24 @@ class PollLoop:
             except Exception:  # a bug: keep the net up, keep the traceback for whoever fixes it
                 log.exception("%s of %s failed unexpectedly", self.what, self.store_id)
                 self.last_error = "internal error"
+
+    async def quarantine(self, errors: list[PayloadError], kind: Kind) -> None:
+        """Payloads of a poll that did not map: skipped (the rest still counts) and kept as
+        dead letters naming the object, so a replay after the fix reads them again."""
+        for error in errors:
+            log.warning("%s of %s skipped a payload: %s", self.what, self.store_id, error)
+            if self.ops is None:
+                continue
+            letter = NewLetter(
+                store_id=self.store_id,
+                source=LetterSource.POLL,
+                topic=f"poll/{self.stream}",
+                error_code=error.code,
+                error_message=str(error),
+                kind=kind,
+                object_id=error.external_id,
+            )
+            await self.ops.quarantine(letter)
 
     def _failed(self, message: str) -> None:
         # CartgraphError messages carry no credentials (the clients redact them).

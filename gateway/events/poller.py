@@ -6,12 +6,14 @@ import logging
 from datetime import UTC, datetime, timedelta
 
 from gateway.events.log import Checkpoint, EventLog
+from gateway.events.mirror import OrderMirror
 from gateway.events.poll_loop import PollLoop
 from gateway.events.sink import EventSink
 from gateway.stores import StoreHandle
 from platforms.adapter import OrderQuery
 from platforms.canonical import Order
 from platforms.events import Candidate, EventSource, candidate_of, version_text
+from platforms.ids import Kind
 from platforms.registry import get_spec
 
 log = logging.getLogger("cartgraph.poller")
@@ -44,9 +46,12 @@ class OrderPoller(PollLoop):
         interval: float,
         overlap: timedelta = DEFAULT_OVERLAP,
         page_size: int = 100,
+        mirror: OrderMirror | None = None,
     ) -> None:
         super().__init__(handle, interval, event_log)
         self.sink = sink
+        # a mirrored store (`PlatformSpec.synced_mirror`): every order read is kept there too
+        self.mirror = mirror
         self.overlap = overlap
         self.page_size = min(page_size, handle.client.max_page_size)
 
@@ -54,6 +59,10 @@ class OrderPoller(PollLoop):
         """One poll; returns how many events it appended."""
         async with self._lock:
             checkpoint = await self.log.checkpoint(self.store_id, STREAM)
+            if self.mirror is not None and await self.mirror.synced_at(self.store_id) is None:
+                await self._fill_mirror(self.mirror, checkpoint)
+                if checkpoint is None:
+                    return 0
             if checkpoint is None:
                 await self._baseline()
                 return 0
@@ -65,6 +74,8 @@ class OrderPoller(PollLoop):
             events = await self.sink.record(
                 candidates, checkpoint=Checkpoint(self.store_id, STREAM, newest)
             )
+            if self.mirror is not None:  # after the events: a crash between re-reads them
+                await self.mirror.save(self.store_id, orders, now)
             self.last_poll_at, self.last_error = now, None
             return len(events)
 
@@ -81,6 +92,21 @@ class OrderPoller(PollLoop):
         )
         self.last_poll_at, self.last_error = now, None
 
+    async def _fill_mirror(self, mirror: OrderMirror, checkpoint: str | None) -> None:
+        """Every order into an empty mirror (ceil(n/page) list calls, once); without a
+        checkpoint this is also the baseline, so no event replays history."""
+        every = await self._changed_since(None)
+        now = datetime.now(UTC)
+        await mirror.save(self.store_id, every, now)
+        if checkpoint is None:
+            newest = max((o.updated_at for o in every), default=now)
+            known = [o for o in every if o.updated_at >= newest - self.overlap]
+            await self.log.remember(
+                [self._candidate(o, now) for o in known],
+                Checkpoint(self.store_id, STREAM, version_text(newest)),
+            )
+        self.last_poll_at, self.last_error = now, None
+
     def _candidate(self, order: Order, now: datetime) -> Candidate:
         spec = get_spec(self.handle.connection.platform)
         return candidate_of(
@@ -91,7 +117,7 @@ class OrderPoller(PollLoop):
             mapping_version=spec.mapping_version,
         )
 
-    async def _changed_since(self, since: datetime) -> list[Order]:
+    async def _changed_since(self, since: datetime | None) -> list[Order]:
         found: list[Order] = []
         cursor: str | None = None
         # every page: results come newest first, so stopping early would skip older changes.
@@ -100,8 +126,7 @@ class OrderPoller(PollLoop):
                 OrderQuery(updated_after=since), cursor=cursor, limit=self.page_size
             )
             found.extend(page.items)
-            for error in page.errors:  # skipped, not fatal: the rest of the page still counts
-                log.warning("poll of %s skipped an order: %s", self.store_id, error)
+            await self.quarantine(list(page.errors), Kind.ORDER)  # the rest still counts
             cursor = page.next_cursor
             if cursor is None:
                 return found

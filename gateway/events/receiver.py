@@ -1,4 +1,7 @@
-"""`POST /webhooks/{storeId}`: verify, validate, store durably, answer 202, process later."""
+"""`POST /webhooks/{storeId}`: verify, validate, store durably, answer 202, process later.
+
+A signed delivery whose body does not map is stored too (202) and quarantined by the
+processor, so `replayReceipt` can process it after a mapping fix."""
 
 from __future__ import annotations
 
@@ -12,7 +15,7 @@ from starlette.routing import Route
 from gateway.events.log import Receipt
 from platforms.errors import StoreNotFoundError
 from platforms.registry import get_spec
-from platforms.webhooks import WebhookPayloadError
+from platforms.webhooks import WebhookDelivery, WebhookMappingError, WebhookPayloadError
 
 if TYPE_CHECKING:
     from gateway.events.service import EventService
@@ -70,6 +73,9 @@ def webhook_routes(service: EventService) -> list[Route]:
                 store_id=store_id,
                 currency=handle.connection.currency_code,
             )
+        except WebhookMappingError as exc:
+            # signed and named, but it does not map: kept, the processor quarantines it
+            delivery = WebhookDelivery(exc.delivery_id, exc.topic)
         except WebhookPayloadError as exc:
             log.warning("webhook for %s rejected: %s", store_id, exc.message)
             return _problem(400, exc.code, exc.message)

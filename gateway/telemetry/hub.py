@@ -31,6 +31,7 @@ class Telemetry:
     metrics: Metrics = field(default_factory=Metrics)
     tracing: Tracing = field(default_factory=Tracing)
     metrics_access: MetricsAccess = "admin"
+    status_access: MetricsAccess = "admin"  # `/status`
 
     def __post_init__(self) -> None:
         self.observer = TransportObserver(self.metrics, self.tracing)
@@ -44,12 +45,12 @@ class Telemetry:
             else Tracing()
         )
         metrics = Metrics(max_operation_names=config.max_operation_names)
-        return cls(metrics, tracing, config.metrics)
+        return cls(metrics, tracing, config.metrics, status_access=config.status)
 
     def watch_stores(self, registry: StoreRegistry) -> None:
         """Every store's transport reports its attempts to this app's observer (none when
-        nobody reads them: no /metrics and no tracing)."""
-        if self.metrics_access == "off" and not self.tracing.on:
+        nobody reads them: no /metrics, no /status and no tracing)."""
+        if self.metrics_access == self.status_access == "off" and not self.tracing.on:
             return
         for handle in registry.handles():
             for transport in transports_of(handle.client):

@@ -176,6 +176,13 @@ class Metrics:
             registry=r,
             multiprocess_mode="mostrecent",
         )
+        self.dead_letters = Gauge(
+            "cartgraph_dead_letters",
+            "Quarantined incoming data waiting for a replay, by source (WEBHOOK receipts, POLL).",
+            ("store", "source"),
+            registry=r,
+            multiprocess_mode="mostrecent",
+        )
         self.event_lag = Gauge(
             "cartgraph_event_lag_seconds",
             "now - when the store's newest recorded event happened.",

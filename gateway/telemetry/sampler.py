@@ -9,6 +9,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from gateway.events.ops_store import LetterSource, LetterStatus, OpsStore
 from gateway.telemetry.metrics import Metrics
 from gateway.writes.model import ACTIVE, JobStatus
 
@@ -23,6 +24,7 @@ log = logging.getLogger("cartgraph.telemetry")
 SHARED_MIN_INTERVAL = 5.0  # storage is asked at most this often, however often one scrapes
 SHARED_TIMEOUT = 5.0  # a slow database leaves the last values, it never blocks a scrape
 OLDEST_PAGE, OLDEST_PAGES = 500, 20  # pending jobs walked for the oldest one, at most
+DEAD_LETTER_SCAN = 10_000  # quarantined letters counted per scrape, at most
 
 
 class Sampler:
@@ -130,6 +132,15 @@ class Sampler:
                 if newest is not None:
                     lag = max(0.0, (now - newest).total_seconds())
                     self.metrics.event_lag.labels(store).set(lag)
+            if self.events.ops is not None:
+                await self._dead_letters(self.events.ops, stores)
+
+    async def _dead_letters(self, ops: OpsStore, stores: list[str]) -> None:
+        letters = await ops.letters(stores, None, LetterStatus.QUARANTINED, DEAD_LETTER_SCAN)
+        for store in stores:
+            for source in LetterSource:
+                count = sum(1 for x in letters if x.store_id == store and x.source is source)
+                self.metrics.dead_letters.labels(store, source.value).set(count)
 
     async def _writes(self, writes: WriteQueue, store: str) -> None:
         for status in JobStatus:

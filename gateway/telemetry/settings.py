@@ -17,6 +17,8 @@ class TelemetryConfig(BaseModel):
     # admin: a bearer key with the admin scope (default); public: anyone who reaches the
     # port (scrapers that cannot send a header; firewall the port); off: no /metrics
     metrics: MetricsAccess = "admin"
+    # the `/status` page, with the same choices (its refresh needs no header when public)
+    status: MetricsAccess = "admin"
     # an OTLP/HTTP collector, e.g. http://otel-collector:4318 (/v1/traces is added)
     otlp_endpoint: str | None = Field(default=None, pattern=r"^https?://")
     service_name: str = Field(default="cartgraph", min_length=1, max_length=100)

@@ -98,6 +98,8 @@ class WebhookSender:
         self._rng = random.Random(1)
         self._tasks: set[asyncio.Task[None]] = set()
         self._session: aiohttp.ClientSession | None = None
+        # (address, secret) per topic of the subscriptions the platform API registered
+        self.subscribed: Callable[[str], list[tuple[str, str]]] = lambda _: []
 
     def configure(self, plan: DeliveryPlan | None) -> None:
         """Start (or, with None, stop) sending; resets the seeded draws."""
@@ -109,23 +111,38 @@ class WebhookSender:
         return f"{self._rng.getrandbits(128):032x}"
 
     def emit(self, topic: str, body: bytes, delivery_id: str | None = None) -> None:
-        """Schedule delivery of one webhook (no-op while no plan is configured)."""
+        """Schedule delivery of one webhook to the control route's plan (when configured,
+        with its faults) and to every subscription to `topic` (one delivery id each)."""
         plan = self.plan
-        if plan is None:
-            return
+        if plan is not None:
+            self._emit_to(plan, plan.url, plan.secret, topic, body, delivery_id)
+        for url, secret in self.subscribed(topic):
+            # the plan's faults apply to registered deliveries too (fault injection stays)
+            faults = plan or DeliveryPlan(url, secret)
+            self._emit_to(faults, url, secret, topic, body, None)
+
+    def _emit_to(
+        self,
+        plan: DeliveryPlan,
+        url: str,
+        secret: str,
+        topic: str,
+        body: bytes,
+        delivery_id: str | None,
+    ) -> None:
         record = DeliveryRecord(delivery_id or self.new_id(), topic)
         self.records.append(record)
         if self._rng.random() < plan.drop:
             record.dropped = True
             return
-        headers = dict(self.build_headers(topic, body, record.delivery_id, plan.secret))
+        headers = dict(self.build_headers(topic, body, record.delivery_id, secret))
         copies = 2 if self._rng.random() < plan.duplicate else 1
         record.copies = copies
         for _ in range(copies):
             delay = self._rng.uniform(*plan.delay_ms) / 1000
             if self._rng.random() < plan.reorder:
                 delay += (plan.delay_ms[1] + self._rng.uniform(100, 300)) / 1000
-            self._spawn(self._deliver(plan.url, headers, body, delay, record))
+            self._spawn(self._deliver(url, headers, body, delay, record))
 
     def send_raw(self, url: str, body: bytes, headers: Mapping[str, str]) -> None:
         """POST arbitrary bytes once (pings, which carry no signature)."""

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from platforms.canonical import Platform
+from platforms.adapter import StoreConnection
+from platforms.canonical import Order, Platform
 from platforms.costs import FREE, Batch, CallCosts, Read
 from platforms.registry import PlatformSpec
 from platforms.woocommerce.client import WooCommerceClient
-from platforms.woocommerce.mapping import MAPPING_VERSION
+from platforms.woocommerce.mapping import MAPPING_VERSION, orders
 from platforms.woocommerce.mapping.people import refund_marker
 from platforms.woocommerce.rest import DEFAULT_RATE_LIMIT
+from platforms.woocommerce.subscriptions import sync_subscriptions
 from platforms.woocommerce.webhooks import WooCommerceWebhooks
 from platforms.woocommerce.writes.writer import create_writer
 
@@ -20,6 +22,13 @@ def _create_sandbox(**kwargs: Any) -> Any:
     from platforms.woocommerce.sandbox.app import WooCommerceSandbox
 
     return WooCommerceSandbox(**kwargs)
+
+
+def _remap_order(raw: dict[str, Any], connection: StoreConnection) -> Order:
+    # an order payload kept with its event (webhook body or refetch), through today's mapping
+    return orders.map_order(
+        raw, store_id=connection.store_id, default_currency=connection.currency_code
+    )
 
 
 # REST v3: `include=` 100 ids a call, plus one `products/{id}/variations` per variable product
@@ -69,9 +78,11 @@ SPEC = PlatformSpec(
         "InventoryLevel.reserved": "stock is one available quantity",
     },
     webhooks=WooCommerceWebhooks(),
+    subscribe_webhooks=sync_subscriptions,
     create_writer=create_writer,
     refund_marker=refund_marker,
     mapping_version=MAPPING_VERSION,
+    remap_order=_remap_order,
     call_costs=CALL_COSTS,
 )
 

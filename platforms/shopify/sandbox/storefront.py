@@ -11,6 +11,7 @@ from aiohttp import web
 from platforms.sandbox.kit import CONTROL_PREFIX
 from platforms.sandbox.webhooks import SandboxClock, order_change_route, read_json
 from platforms.shopify.sandbox.format import clone, gid, shop_ts
+from platforms.shopify.sandbox.product_admin import ShopifyProductAdmin
 from platforms.shopify.sandbox.seed import ShopifyState
 
 # (topic, payload): a webhook to send (the sandbox's `ShopifyWebhookEmitter.emit`).
@@ -40,6 +41,7 @@ class ShopifyStorefront:
             front.change_order, not_found={"errors": "Not Found"}, wrap="order"
         )
         app.router.add_post(rf"{CONTROL_PREFIX}/orders/{{id:\d+}}", change)
+        ShopifyProductAdmin.install(app, state, emit, front.clock)  # products/* webhooks
         return front
 
     def place_order(self, overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:

@@ -207,6 +207,7 @@ class ShopifyWriteRoutes(ShopifyRefundRoutes, ShopifyOrderLifecycleRoutes):
         variant["updated_at"] = _now()
         product = next((p for p in self.state.products if p["id"] == variant["product_id"]), None)
         if product is not None:
+            product["updated_at"] = variant["updated_at"]  # Shopify moves the product's on too
             self.log.announce("products/update", product)
 
     # --- orders -------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from platforms.sandbox.kit import (
     fault_middleware,
 )
 from platforms.sandbox.scenario import Scenario
+from platforms.woocommerce.sandbox import subscriptions
 from platforms.woocommerce.sandbox.auth import AuthFailure, OAuthVerifier
 from platforms.woocommerce.sandbox.catalog import WooCommerceCatalogRoutes
 from platforms.woocommerce.sandbox.facts import woocommerce_facts
@@ -67,6 +68,7 @@ class WooCommerceSandbox:
         self.verifier = OAuthVerifier(consumer_key, consumer_secret, clock=clock)
         self.app = self._build_app()
         self.webhooks = WooCommerceWebhookEmitter.install(self.app, self.state, self.writes)
+        self.webhooks.sender.subscribed = self.subscriptions.targets
         self.storefront = WooCommerceStorefront.install(self.app, self.state, self.webhooks)
 
     def __repr__(self) -> str:
@@ -163,6 +165,7 @@ class WooCommerceSandbox:
         WooCommerceCatalogRoutes(self.state).add_to(router)
         WooCommercePeopleRoutes(self.state).add_to(router)
         self.writes = add_write_routes(router, self.state)
+        self.subscriptions = subscriptions.install(router, lambda: self.webhooks.sender)
         router.add_route("*", "/wp-json/{tail:.*}", self._no_route)
         return app
 

@@ -12,6 +12,7 @@ from aiohttp import web
 from platforms.sandbox.kit import CONTROL_PREFIX
 from platforms.sandbox.webhooks import SandboxClock, order_change_route, read_json
 from platforms.woocommerce.sandbox.catalog import variation_as_product
+from platforms.woocommerce.sandbox.product_admin import WooCommerceProductAdmin
 from platforms.woocommerce.sandbox.seed import SITE_URL, SeedState, dates
 from platforms.woocommerce.sandbox.seed_orders import FIRST_ORDER_ID
 from platforms.woocommerce.sandbox.webhooks import WooCommerceWebhookEmitter
@@ -48,6 +49,7 @@ class WooCommerceStorefront:
         change = order_change_route(front.change_order, not_found={"error": "no such order"})
         app.router.add_post(rf"{CONTROL_PREFIX}/orders/{{id:\d+}}", change)
         app.router.add_post(rf"{CONTROL_PREFIX}/products/{{id:\d+}}/stock", front._set_stock)
+        WooCommerceProductAdmin.install(app, state, webhooks, front.clock)  # product.* webhooks
         return front
 
     def place_order(self, overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:

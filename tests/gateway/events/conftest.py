@@ -24,6 +24,7 @@ from platforms.adapter import StoreConnection
 from platforms.sandbox.kit import serve
 from platforms.shopify.sandbox.app import ShopifySandbox
 from platforms.woocommerce.sandbox.app import WooCommerceSandbox
+from resolvers.context import Limits
 from tests.helpers.auth import AUTH_HEADERS, INIT_PAYLOAD, admin_gate
 from tests.helpers.postgres import SQLITE, Backend
 
@@ -124,6 +125,8 @@ async def start_feed(tmp_path: Path, backend: Backend) -> AsyncIterator[StartFee
             inventory_poll_interval: float = 0.0,
             buffer: int = 1000,
             secrets: tuple[str, ...] = (SECRET,),
+            limits: Limits | None = None,
+            apis: dict[str, str] | None = None,
         ) -> Feed:
             sandboxes: dict[str, Any] = {}
             connections = []
@@ -131,7 +134,12 @@ async def start_feed(tmp_path: Path, backend: Backend) -> AsyncIterator[StartFee
                 sandbox = _sandbox(platform)
                 base = await stack.enter_async_context(serve(sandbox.app))
                 sandboxes[store_id] = (sandbox, base)
-                connections.append(with_secrets(sandbox.connection(store_id, base), *secrets))
+                conn = with_secrets(sandbox.connection(store_id, base), *secrets)
+                if apis and store_id in apis:  # the API a store selects (`options.api`)
+                    conn = dataclasses.replace(
+                        conn, options={**conn.options, "api": apis[store_id]}
+                    )
+                connections.append(conn)
             registry = StoreRegistry(connections, ttls=CacheTTLs(products=0, locations=0))
             service = backend.event_service(
                 registry,
@@ -141,7 +149,11 @@ async def start_feed(tmp_path: Path, backend: Backend) -> AsyncIterator[StartFee
                 buffer=buffer,
             )
             url = await stack.enter_async_context(
-                running(create_app(registry, events=service, auth=admin_gate(), budgets=MANY))
+                running(
+                    create_app(
+                        registry, events=service, auth=admin_gate(), budgets=MANY, limits=limits
+                    )
+                )
             )
             return Feed(url, service, sandboxes, session, tmp_path / "data", backend)
 
@@ -153,6 +165,10 @@ def _sandbox(platform: str) -> Any:
         return ShopifySandbox(seed=1, orders=40, products=20, bucket=None)
     if platform == "woocommerce":
         return WooCommerceSandbox(seed=1, orders=40, products=20)
+    if platform == "bigcommerce":
+        from platforms.bigcommerce.sandbox import BigCommerceSandbox
+
+        return BigCommerceSandbox(seed=1, orders=40, products=20)
     from platforms.magento.sandbox.app import MagentoSandbox
 
     return MagentoSandbox(seed=1, orders=40, products=20)

@@ -1,4 +1,5 @@
-"""Acceptance 3: forged, altered or malformed webhooks are rejected and leave no trace."""
+"""Acceptance 3: forged, altered or malformed webhooks are rejected and leave no trace.
+(A signed, named delivery whose body does not map is kept and quarantined: test_quarantine.)"""
 
 from __future__ import annotations
 
@@ -55,7 +56,6 @@ async def test_bad_webhooks_are_refused_and_leave_no_trace(start_feed: StartFeed
         ("nope", body, _shopify(feed, "orders/updated", body, SECRET), 404),
         ("shop", b"{not json", _shopify(feed, "orders/updated", b"{not json", SECRET), 400),
         ("shop", b"[]", _shopify(feed, "orders/updated", b"[]", SECRET), 400),
-        ("shop", b'{"id": 1}', _shopify(feed, "orders/updated", b'{"id": 1}', SECRET), 400),
         ("woo", woo_body, _woo("order.updated", woo_body, "wrong-secret"), 401),
         (
             "woo",
@@ -63,7 +63,6 @@ async def test_bad_webhooks_are_refused_and_leave_no_trace(start_feed: StartFeed
             _woo("order.updated", woo_body, SECRET),
             401,
         ),
-        ("woo", b'{"id": "x"}', _woo("order.updated", b'{"id": "x"}', SECRET), 400),
     ]
     headers = _shopify(feed, "orders/updated", body, SECRET)
     del headers["X-Shopify-Webhook-Id"]  # one of the five required headers

@@ -1,0 +1,1 @@
+"""What operators ask when something is missing: sync status, dead letters, object history."""

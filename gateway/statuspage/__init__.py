@@ -1,0 +1,1 @@
+"""The `/status` page: per store health, lag, rate-budget use, writes, dead letters."""
