@@ -1,4 +1,4 @@
-"""`cartgraph events remap`: re-derive a store's events from stored receipts (docs/money.md)."""
+"""`cartgraph events remap`: re-derive a store's events from what the log keeps (docs/money.md)."""
 
 from __future__ import annotations
 
@@ -23,8 +23,9 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     commands = events.add_subparsers(dest="events_command", required=True)
     remap = commands.add_parser(
         "remap",
-        help="re-derive a store's webhook events since a time with the current mappings; "
-        "corrections are appended as new events",
+        help="re-derive a store's events since a time with the current mappings (from "
+        "webhook receipts and the order payloads events keep); corrections are appended as "
+        "new events",
     )
     remap.add_argument("--config", required=True, help="path to cartgraph.toml")
     remap.add_argument("--store", required=True, help="the store's id")
@@ -61,7 +62,10 @@ async def _remap(args: argparse.Namespace) -> int:
     try:
         store = remap_store(event_log)
         report = await plan(store, found[0], args.since)
-        print(f"{report.receipts} receipts of {args.store} since {args.since.isoformat()}")
+        print(
+            f"{report.receipts} receipts and {report.payloads} stored order payloads of "
+            f"{args.store} since {args.since.isoformat()}"
+        )
         for line in report.skipped:
             print(f"skipped: {line}")
         verb = "would correct" if args.dry_run else "correcting"

@@ -1,9 +1,12 @@
-"""Re-derive a store's webhook events from their stored receipts with the current mappings.
+"""Re-derive a store's events with the current mappings: from stored receipts and payloads.
 
 A mapping fix (a new `PlatformSpec.mapping_version`) repairs history this way: every receipt
-of the store since T is parsed again; where the object it yields differs from the last event
-subscribers got for that object version, a correction is appended as a NEW event (same
-object version, ORDER_UPDATED / INVENTORY_CHANGED, the new mapping version in its payload).
+of the store since T is parsed again, and every order event since T whose object was
+refetched or polled (no receipt carries it: Shopify `refunds/create`, Magento's polls) is
+re-mapped from the platform payload it keeps (`Order.raw`, via `PlatformSpec.remap_order`).
+Where the object differs from the last event subscribers got for that object version, a
+correction is appended as a NEW event (same object version, ORDER_UPDATED /
+INVENTORY_CHANGED, the new mapping version in its payload).
 Delivered events are never rewritten: a subscriber resuming with `after` receives the
 corrections after what it has. Idempotent: a correction's id is derived from the object
 version and the mapping version, and a second run finds nothing left to correct.
@@ -11,6 +14,8 @@ version and the mapping version, and a second run finds nothing left to correct.
 
 from __future__ import annotations
 
+import dataclasses
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -31,11 +36,19 @@ from platforms.events import (
 from platforms.ids import Kind
 from platforms.registry import PlatformSpec, get_spec
 
+PAGE = 500  # events read at a time
+
 
 class RemapStore(Protocol):
     """What remapping needs of an event log backend (SQLite and PostgreSQL have one)."""
 
     async def receipts_since(self, store_id: str, since: datetime) -> list[Receipt]: ...
+
+    async def events_since(
+        self, store_id: str, since: datetime, after: int, limit: int
+    ) -> list[StoredEvent]:
+        """The store's events recorded since `since` with sequence > `after`, oldest first."""
+        ...
 
     async def latest_event(
         self, store_id: str, kind: Kind, object_id: str, version: str
@@ -48,7 +61,7 @@ class RemapStore(Protocol):
 class Correction:
     """One object version whose event the current mapping would derive differently."""
 
-    receipt_id: int
+    receipt_id: int | None  # None: re-mapped from the payload the event keeps
     previous: StoredEvent  # the last event subscribers got for this object version
     candidate: Candidate  # the version re-derived with the current mapping
     changed: tuple[str, ...]  # canonical fields that differ
@@ -76,8 +89,15 @@ class Correction:
         return (
             f"{c.kind.value} {c.object_id} @ {c.version}: event #{self.previous.sequence} "
             f"(mapping {self.previous.mapping_version}) -> mapping {self.mapping_version}; "
-            f"changes {', '.join(self.changed)}"
+            f"changes {', '.join(self.changed)}; {self.origin}"
         )
+
+    @property
+    def origin(self) -> str:
+        """What was re-derived: a receipt's body, or the payload the event keeps."""
+        if self.receipt_id is None:
+            return "from its stored payload"
+        return f"from receipt {self.receipt_id}"
 
 
 @dataclass
@@ -85,6 +105,7 @@ class RemapReport:
     """What a remap found: the corrections, and what it could not re-derive, with why."""
 
     receipts: int = 0
+    payloads: int = 0  # stored order payloads re-mapped (refetched and polled orders)
     corrections: list[Correction] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
 
@@ -109,11 +130,7 @@ def _objects(
     except CartgraphError as exc:
         report.skipped.append(f"receipt {receipt.id}: cannot be parsed ({exc})")
         return []
-    if delivery.refetch_order_ids:
-        report.skipped.append(
-            f"receipt {receipt.id}: names orders {sorted(delivery.refetch_order_ids)} without "
-            "their payload (re-derived by the next poll, not from the receipt)"
-        )
+    # orders it only names were refetched: their events keep the payload (`_from_payloads`)
     observed: list[Observed] = [*delivery.orders, *delivery.inventory_levels]
     return [
         candidate_of(
@@ -129,30 +146,109 @@ def _objects(
 
 
 async def plan(store: RemapStore, connection: StoreConnection, since: datetime) -> RemapReport:
-    """What a remap of the store's receipts since `since` would correct (writes nothing)."""
+    """What a remap of the store's receipts and stored payloads since `since` would correct
+    (writes nothing)."""
     spec = get_spec(connection.platform)
     report = RemapReport()
-    if spec.webhooks is None:
-        report.skipped.append(
-            f"{spec.display_name} sends no webhooks: its events come from polls, which keep "
-            "no receipts to re-derive"
-        )
-        return report
-    seen: set[str] = set()
-    for receipt in await store.receipts_since(connection.store_id, since):
-        report.receipts += 1
-        for candidate in _objects(spec, connection, receipt, report):
-            key = f"{candidate.kind.value}:{candidate.object_id}:{candidate.version}"
-            previous = await store.latest_event(
-                candidate.store_id, candidate.kind, candidate.object_id, candidate.version
-            )
-            if key in seen or previous is None:
-                continue  # that version made no event (an older or repeated one): nothing to fix
-            seen.add(key)
-            changed = _changed(previous.payload, candidate.payload)
-            if changed:
-                report.corrections.append(Correction(receipt.id, previous, candidate, changed))
+    seen: set[str] = set()  # object versions already judged (a version may have 2+ events)
+    if spec.webhooks is not None:
+        for receipt in await store.receipts_since(connection.store_id, since):
+            report.receipts += 1
+            for candidate in _objects(spec, connection, receipt, report):
+                await _judge(store, report, seen, candidate, receipt.id)
+    await _from_payloads(store, spec, connection, since, report, seen)
     return report
+
+
+def _key(kind: Kind, object_id: str, version: str) -> str:
+    return f"{kind.value}:{object_id}:{version}"
+
+
+async def _judge(
+    store: RemapStore,
+    report: RemapReport,
+    seen: set[str],
+    candidate: Candidate,
+    receipt_id: int | None,
+) -> None:
+    """A correction when the re-derived version differs from its last event."""
+    key = _key(candidate.kind, candidate.object_id, candidate.version)
+    if key in seen:
+        return
+    previous = await store.latest_event(
+        candidate.store_id, candidate.kind, candidate.object_id, candidate.version
+    )
+    if previous is None:
+        return  # that version made no event (an older or repeated one): nothing to fix
+    seen.add(key)
+    changed = _changed(previous.payload, candidate.payload)
+    if changed:
+        report.corrections.append(Correction(receipt_id, previous, candidate, changed))
+
+
+async def _from_payloads(
+    store: RemapStore,
+    spec: PlatformSpec,
+    connection: StoreConnection,
+    since: datetime,
+    report: RemapReport,
+    seen: set[str],
+) -> None:
+    """Order events no receipt re-derived: their stored payload through `remap_order`."""
+    left: Counter[str] = Counter()  # events of kinds there is no re-mapping for
+    after = 0
+    while page := await store.events_since(connection.store_id, since, after, PAGE):
+        after = page[-1].sequence
+        for event in page:
+            key = _key(event.kind, event.object_id, event.version)
+            if key in seen:
+                continue
+            if event.kind is not Kind.ORDER or spec.remap_order is None:
+                left[event.kind.value] += 1
+                continue
+            candidate = _remapped(spec, connection, event, report)
+            if candidate is None:
+                seen.add(key)  # said once per version
+                continue
+            report.payloads += 1
+            await _judge(store, report, seen, candidate, None)
+    for kind, count in sorted(left.items()):
+        report.skipped.append(f"{count} {kind} events: {_why_not(spec, kind)}")
+
+
+def _why_not(spec: PlatformSpec, kind: str) -> str:
+    if kind == Kind.ORDER.value:
+        return f"{spec.display_name} has no remap_order to re-map their stored payloads"
+    return (
+        "not re-derived (stored payloads are re-mapped for orders; other kinds only from "
+        "the receipts that carry them)"
+    )
+
+
+def _remapped(
+    spec: PlatformSpec, connection: StoreConnection, event: StoredEvent, report: RemapReport
+) -> Candidate | None:
+    """The event's stored order payload mapped again, as a candidate of the same version."""
+    assert spec.remap_order is not None
+    raw = event.payload.get("raw")
+    if not isinstance(raw, dict) or not raw:
+        report.skipped.append(f"event #{event.sequence}: keeps no platform payload")
+        return None
+    try:
+        order = spec.remap_order(raw, connection)
+    except (CartgraphError, ValueError) as exc:
+        why = exc if isinstance(exc, CartgraphError) else type(exc).__name__
+        report.skipped.append(f"event #{event.sequence}: its payload does not map ({why})")
+        return None
+    candidate = candidate_of(
+        order,
+        event.source,
+        now=event.occurred_at,
+        refunds=spec.refund_marker,
+        mapping_version=spec.mapping_version,
+    )
+    # a correction of the stored version, even where the fix changed the timestamp's reading
+    return dataclasses.replace(candidate, version=event.version)
 
 
 async def apply(store: RemapStore, report: RemapReport) -> list[StoredEvent]:

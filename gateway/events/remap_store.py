@@ -1,5 +1,4 @@
-"""The remap queries (receipts since T, an object version's last event, corrections appended
-as new events) on the SQLite and PostgreSQL event logs."""
+"""The remap queries (receipts, events, corrections) on the SQLite and PostgreSQL logs."""
 
 from __future__ import annotations
 
@@ -17,6 +16,9 @@ from platforms.events import StoredEvent, version_text
 from platforms.ids import Kind
 
 _RECEIPTS = "SELECT id, store_id, delivery_id, topic, headers, body FROM receipts"
+_SINCE = (
+    " FROM events WHERE store_id = {p} AND seq > {p} AND recorded_at >= {p} ORDER BY seq LIMIT {p}"
+)
 _LATEST = (
     " FROM events WHERE store_id = {p} AND kind = {p} AND object_id = {p} AND version = {p}"
     " ORDER BY seq DESC LIMIT 1"
@@ -50,6 +52,16 @@ class SqliteRemapStore:
             sql = f"{_RECEIPTS} WHERE store_id = ? AND received_at >= ? ORDER BY id"
             rows = db.execute(sql, (store_id, version_text(since))).fetchall()
             return [Receipt(r[0], r[1], r[2], r[3], orjson.loads(r[4]), bytes(r[5])) for r in rows]
+
+        return await self.log._run(run)
+
+    async def events_since(
+        self, store_id: str, since: datetime, after: int, limit: int
+    ) -> list[StoredEvent]:
+        def run(db: sqlite3.Connection) -> list[StoredEvent]:
+            sql = f"SELECT {sqlite_log._EVENT_COLUMNS}{_SINCE.format(p='?')}"
+            rows = db.execute(sql, (store_id, after, version_text(since), limit)).fetchall()
+            return [sqlite_log._event(r) for r in rows]
 
         return await self.log._run(run)
 
@@ -107,6 +119,15 @@ class PgRemapStore:
             )
             for r in rows
         ]
+
+    async def events_since(
+        self, store_id: str, since: datetime, after: int, limit: int
+    ) -> list[StoredEvent]:
+        async with self.log._db.connection() as conn:
+            sql = f"SELECT {pg_log._EVENT_COLUMNS}{_SINCE.format(p='%s')}"
+            cursor = await conn.execute(sql, (store_id, after, version_text(since), limit))
+            rows = await cursor.fetchall()
+        return [pg_log._event(r) for r in rows]
 
     async def latest_event(
         self, store_id: str, kind: Kind, object_id: str, version: str

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from platforms.canonical import Platform
+from platforms.adapter import StoreConnection
+from platforms.canonical import Order, Platform
 from platforms.costs import Batch, CallCosts, Read
 from platforms.magento.client import MagentoClient
-from platforms.magento.mapping import MAPPING_VERSION
+from platforms.magento.mapping import MAPPING_VERSION, orders
 from platforms.magento.mapping.people import refund_marker
 from platforms.magento.rest import DEFAULT_RATE_LIMIT
 from platforms.magento.writes.writer import create_writer
@@ -22,6 +23,11 @@ def _create_sandbox(**kwargs: Any) -> Sandbox:
     from platforms.magento.sandbox.app import MagentoSandbox
 
     return MagentoSandbox(**kwargs)
+
+
+def _remap_order(raw: dict[str, Any], connection: StoreConnection) -> Order:
+    # an order payload kept with its (polled) event, through today's mapping
+    return orders.map_order(raw, connection.store_id, connection.currency_code)
 
 
 # REST searches: `in` filters of 300 values a call; +1 for configurables' other children,
@@ -75,6 +81,7 @@ SPEC = PlatformSpec(
     create_writer=create_writer,
     refund_marker=refund_marker,
     mapping_version=MAPPING_VERSION,
+    remap_order=_remap_order,
     call_costs=CALL_COSTS,
 )
 
