@@ -23,6 +23,9 @@ class CallScope:
 
     identity: str = ANONYMOUS
     cancelled: bool = False
+    # the request selects personal data and may see it (`read:customers`): platforms that
+    # fetch it separately (Amazon's Restricted Data Tokens) fetch it only then
+    personal_data: bool = False
     _waiting: set[asyncio.Future[None]] = field(default_factory=set)
 
     def cancel(self) -> None:

@@ -25,6 +25,7 @@ from resolvers.common import (
 from resolvers.connections import PageInfo, paginate
 from resolvers.limits import utc_instant
 from resolvers.loaders import StoreKey, VariantLoadKey
+from resolvers.mirror import MirrorReads
 from resolvers.privacy import redact_personal
 
 if TYPE_CHECKING:
@@ -170,7 +171,8 @@ class Order(StoreObject):
         "not say. The amounts above exclude tax either way."
     )
     line_items: list[LineItem] = strawberry.field(description="Purchased lines.")
-    tax_lines: list[TaxLine] = strawberry.field(description="Taxes applied.")
+    # as mapped; a platform that lists taxes apart reads them when selected (`tax_lines`)
+    mapped_tax_lines: strawberry.Private[tuple[c.TaxLine, ...]]
     discounts: list[DiscountLine] = strawberry.field(description="Discounts applied.")
     shipping_lines: list[ShippingLine] = strawberry.field(description="Shipping methods charged.")
     billing_address: Address | None = strawberry.field(description="Billing address.")
@@ -178,6 +180,22 @@ class Order(StoreObject):
     customer_external_id: str | None = strawberry.field(description="Platform id of the customer.")
     # the canonical order, so fulfillments/refunds can come from its payload at no call.
     source: strawberry.Private[c.Order | None] = None
+
+    @strawberry.field(description="Taxes applied.")
+    async def tax_lines(self, info: strawberry.Info) -> list[TaxLine]:
+        from resolvers.fulfillments import tax_lines_of
+
+        found = (
+            self.mapped_tax_lines if self.source is None else await tax_lines_of(info, self.source)
+        )
+        return [
+            TaxLine(
+                title=t.title,
+                rate=None if t.rate is None else float(t.rate),
+                amount=Money.of(t.amount),
+            )
+            for t in found
+        ]
 
     @strawberry.field(description="The customer who placed it; null for guest checkouts.")
     async def customer(self, info: strawberry.Info) -> CustomerRef | None:
@@ -226,14 +244,7 @@ class Order(StoreObject):
             total_price=Money.of(o.total_price),
             taxes_included=o.taxes_included,
             line_items=[LineItem.of(o.store_id, li) for li in o.line_items],
-            tax_lines=[
-                TaxLine(
-                    title=t.title,
-                    rate=None if t.rate is None else float(t.rate),
-                    amount=Money.of(t.amount),
-                )
-                for t in o.tax_lines
-            ],
+            mapped_tax_lines=o.tax_lines,
             discounts=[
                 DiscountLine(code=d.code, kind=d.kind, amount=Money.of(d.amount))
                 for d in o.discounts
@@ -316,6 +327,17 @@ class OrderEdge:
 class OrderConnection:
     edges: list[OrderEdge] = strawberry.field(description="Orders on this page.")
     page_info: PageInfo = strawberry.field(description="Where this page stands.")
+    synced_at: datetime | None = strawberry.field(
+        default=None,
+        description="When the oldest local mirror this page was read from last synced with "
+        "its store (UTC): stores whose platform cannot afford listing live (Amazon) are listed "
+        "from a mirror the poller keeps; null when every store was read live.",
+    )
+    data_age_seconds: float | None = strawberry.field(
+        default=None,
+        description="Now minus `syncedAt`, in seconds: how old the oldest mirrored data on "
+        "this page may be; null when every store was read live.",
+    )
 
 
 @strawberry.type
@@ -342,8 +364,13 @@ class OrderQueries:
         )
 
         query = dataclasses.replace(query, select=order_selection(info))
+        mirrors = MirrorReads(info)
 
         async def fetch(client: PlatformClient, cursor: str | None, limit: int) -> Page[c.Order]:
+            store_id = client.connection.store_id
+            mirrored = await mirrors.page(store_id, query, cursor, limit)
+            if mirrored is not None:
+                return mirrored
             page = await client.list_orders(query, cursor=cursor, limit=limit)
             if page.related is not None:
                 handle = info.context.store(client.connection.store_id)
@@ -358,6 +385,8 @@ class OrderQueries:
                 for o, cur in page.items
             ],
             page_info=PageInfo(has_next_page=page.has_next_page, end_cursor=page.end_cursor),
+            synced_at=mirrors.synced_at,
+            data_age_seconds=mirrors.age_seconds,
         )
 
     @strawberry.field(description="One order by global id; null when it does not exist.")

@@ -198,6 +198,12 @@ class EventFeedStatus:
     last_poll_error: str | None = strawberry.field(
         description="Why the last poll failed, if it did."
     )
+    mirror_synced_at: datetime | None = strawberry.field(
+        default=None,
+        description="When the store's local order mirror last synced (UTC), for a store whose "
+        "`orders` are listed from one (Amazon); null otherwise. `orders` answers carry the "
+        "same age as `syncedAt`.",
+    )
 
 
 @strawberry.type
@@ -219,6 +225,7 @@ class EventQueries:
                     sync_lag_seconds=s.sync_lag_seconds,
                     last_poll_at=s.last_poll_at,
                     last_poll_error=s.last_poll_error,
+                    mirror_synced_at=s.mirror_synced_at,
                 )
             )
         return out

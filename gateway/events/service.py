@@ -13,6 +13,8 @@ from starlette.routing import Route
 from gateway.events.bus import DEFAULT_BUFFER, EventBus, EventViews
 from gateway.events.inventory_poller import InventoryPoller
 from gateway.events.log import EventFilter, EventLog
+from gateway.events.mirror import OrderMirror, open_mirror
+from gateway.events.ops_store import OpsStore, open_ops
 from gateway.events.pg_log import PgEventLog
 from gateway.events.poll_loop import PollLoop
 from gateway.events.poller import DEFAULT_OVERLAP, OrderPoller
@@ -39,6 +41,8 @@ class FeedStatus:
     last_event_at: datetime | None
     last_poll_at: datetime | None
     last_poll_error: str | None
+    # when the store's order mirror last synced (None: not listed from a mirror, or not yet)
+    mirror_synced_at: datetime | None = None
 
     @property
     def sync_lag_seconds(self) -> float | None:
@@ -67,11 +71,15 @@ class EventService:
         self.bus = EventBus(buffer)
         self.views = EventViews()  # one view of an event for all its subscribers
         self.sink = EventSink(event_log, self.bus, wakeups)
-        self.processor = ReceiptProcessor(event_log, self.sink, self._handle)
+        # dead letters, receipt links, object history: beside the log, on the same backend
+        self.ops: OpsStore | None = open_ops(event_log)
+        self.processor = ReceiptProcessor(
+            event_log, self.sink, self._handle, self.ops, mirror_of=self.mirrored
+        )
+        # orders of mirrored platforms (PlatformSpec.synced_mirror), kept by their pollers
+        self.mirror: OrderMirror | None = open_mirror(event_log)
         self.pollers = {
-            store_id: OrderPoller(
-                registry.get(store_id), event_log, self.sink, interval=seconds, overlap=overlap
-            )
+            store_id: self._order_poller(registry.get(store_id), seconds, overlap)
             for store_id, seconds in (poll_intervals or {}).items()
             if seconds > 0
         }
@@ -82,6 +90,24 @@ class EventService:
             for store_id, seconds in (inventory_poll_intervals or {}).items()
             if seconds > 0
         }
+        for poller in self._all_pollers():
+            poller.ops = self.ops
+
+    def _order_poller(self, handle: StoreHandle, seconds: float, overlap: timedelta) -> OrderPoller:
+        """A store's order poller; a mirrored platform's polls no more often than its plan
+        allows and keeps the mirror."""
+        mirrored = get_spec(handle.connection.platform).synced_mirror
+        if mirrored is None:
+            return OrderPoller(handle, self.log, self.sink, interval=seconds, overlap=overlap)
+        interval = max(seconds, mirrored.min_poll_seconds)
+        return OrderPoller(
+            handle, self.log, self.sink, interval=interval, overlap=overlap, mirror=self.mirror
+        )
+
+    def mirrored(self, store_id: str) -> OrderMirror | None:
+        """The mirror `orders(...)` reads for this store (None: the store is listed live)."""
+        poller = self.pollers.get(store_id)
+        return poller.mirror if poller is not None else None
 
     @classmethod
     def open(
@@ -138,6 +164,10 @@ class EventService:
         await asyncio.gather(*(p.stop() for p in self._all_pollers()))
         await self.processor.stop()
         await self.sink.stop()
+        if self.ops is not None:
+            await self.ops.aclose()
+        if self.mirror is not None:
+            await self.mirror.aclose()
         await self.log.aclose()
 
     async def poll_now(self, store_id: str) -> int:
@@ -148,7 +178,8 @@ class EventService:
         return await poller.poll()
 
     async def poll_inventory_now(self, store_id: str) -> int:
-        """Run one inventory poll of a store now (ops, tests); returns events appended."""
+        """Run one inventory (and catalogue) poll of a store now (ops, tests); returns stock
+        events appended (product events: `inventory_pollers[store].product_events`)."""
         poller = self.inventory_pollers.get(store_id)
         if poller is None:
             raise StoreNotFoundError(f"Store {store_id!r} is not polled", store_id=store_id)
@@ -159,6 +190,7 @@ class EventService:
         handle = self.registry.get(store_id)
         poller = self.pollers.get(store_id)
         stock = self.inventory_pollers.get(store_id)
+        mirror = self.mirrored(store_id)
         return FeedStatus(
             store_id=store_id,
             webhooks=get_spec(handle.connection.platform).webhooks is not None,
@@ -167,6 +199,7 @@ class EventService:
             last_poll_at=poller.last_poll_at if poller else None,
             last_poll_error=(poller.last_error if poller else None)
             or (stock.last_error if stock else None),
+            mirror_synced_at=await mirror.synced_at(store_id) if mirror is not None else None,
         )
 
     async def stream(

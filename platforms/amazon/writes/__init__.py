@@ -1,0 +1,1 @@
+"""Amazon SP-API writes: `writer` (dispatch, stock, price) and `orders` (ship, cancel)."""
