@@ -45,9 +45,32 @@ def _cell(value: Any) -> str:
 def calls_table(rows: list[dict[str, Any]]) -> str:
     """Table 1."""
     return table(
-        ["query (platform)", "upstream calls", "lower bound", "ratio", "bound counted as", "why"],
-        [[r["row"], r["calls"], r["bound"], r["ratio"], r["formula"], _why(r)] for r in rows],
+        [
+            "query (platform)",
+            "upstream calls",
+            "lower bound",
+            "ratio",
+            "points requested/actual per request",
+            "bound counted as",
+            "why",
+        ],
+        [
+            [r["row"], r["calls"], r["bound"], r["ratio"], _points(r), r["formula"], _why(r)]
+            for r in rows
+        ],
     )
+
+
+def _points(row: dict[str, Any]) -> str:
+    """Admin GraphQL documents' cost as the sandbox reported it ("-": a REST-only row)."""
+    spent = row.get("points") or []
+    if not spent:
+        return "-"
+    each = ", ".join(f"{requested}/{actual}" for requested, actual in spent)
+    if len(spent) == 1:
+        return each
+    total = f"{sum(r for r, _ in spent)}/{sum(a for _, a in spent)}"
+    return f"{each} (total {total})"
 
 
 def _why(row: dict[str, Any]) -> str:
@@ -80,6 +103,7 @@ def overhead_table(runs: list[dict[str, Any]], floor: list[dict[str, Any]]) -> s
                     base.get("cpu_ms_per_query"),
                     _ratio(cell.get("cpu_ms_per_query"), base.get("cpu_ms_per_query")),
                     round(cell["calls_per_query"], 2),
+                    _rounded(base.get("calls_per_query")),
                     cell["errors"],
                 ]
             )
@@ -99,15 +123,37 @@ def overhead_table(runs: list[dict[str, Any]], floor: list[dict[str, Any]]) -> s
         "floor CPU ms/query",
         "CPU ratio",
         "calls/query",
+        "floor calls/query",
         "errors",
     ]
     return table(headers, out)
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 2)
 
 
 def _ratio(num: float | None, den: float | None) -> float | None:
     if not num or not den:
         return None
     return round(num / den, 2)
+
+
+BACKFILL_METHOD = (
+    "Shopify is walked twice: `shop-backfill` over Admin GraphQL (the default API; its budget\n"
+    "is points, the sandbox charging each document's calculated cost against the plan's bucket)\n"
+    "and `shop-backfill-rest` over REST (requests). The GraphQL walk runs after the others: its\n"
+    "documents keep the sandboxes' one process busy enough to slow their answers.\n"
+    "`bc-backfill` is BigCommerce's window quota (`X-Rate-Limit-*` headers, 429 past it): its\n"
+    "steady rate is the requests of every window that closed after the first, over their time."
+)
+
+
+def _steady(row: dict[str, Any]) -> str | None:
+    """A backfill's steady rate in its budget's unit: points on Admin GraphQL, else requests."""
+    if row.get("steady_points_per_s") is not None:
+        return f"{row['steady_points_per_s']:g} points/s"
+    return None if row["steady_rps"] is None else f"{row['steady_rps']:.2f} req/s"
 
 
 def backfill_table(rows: list[dict[str, Any]]) -> str:
@@ -122,9 +168,9 @@ def backfill_table(rows: list[dict[str, Any]]) -> str:
             "upstream calls",
             "seconds",
             "steady for s",
-            "steady req/s",
+            "steady rate",
             "fraction of limit",
-            "429s",
+            "429s / THROTTLED",
             "rate bound by",
         ],
         [
@@ -137,9 +183,9 @@ def backfill_table(rows: list[dict[str, Any]]) -> str:
                 r["upstream_calls"],
                 r["seconds"],
                 r.get("steady_seconds"),
-                r["steady_rps"],
+                _steady(r),
                 None if r["fraction"] is None else f"{r['fraction'] * 100:.1f}%",
-                r["throttled_429"],
+                r["throttled_429"] + r.get("throttled", 0),
                 r.get("bound_by"),
             ]
             for r in rows
@@ -296,6 +342,8 @@ def markdown(results: dict[str, Any]) -> str:
         "## 3. Rate-budget use (full backfill)",
         "",
         backfill_table(results["backfill"]) if results["backfill"] else NOT_RUN,
+        "",
+        BACKFILL_METHOD,
         "",
         "## 4. Event latency and write-queue throughput",
         "",

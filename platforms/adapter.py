@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Generic, Protocol, TypeVar
+from typing import Generic, Protocol, TypeVar, runtime_checkable
 
 from platforms.canonical import (
     Customer,
@@ -19,6 +19,7 @@ from platforms.canonical import (
     Platform,
     Product,
     Refund,
+    TaxLine,
     Variant,
 )
 from platforms.errors import PayloadError
@@ -232,4 +233,19 @@ class PlatformClient(Protocol):
 
     async def aclose(self) -> None:
         """Release connections."""
+        ...
+
+
+@runtime_checkable
+class TaxLineReads(Protocol):
+    """A client whose orders list their taxes in a sub-resource (BigCommerce V2: one call an
+    order): `Order.taxLines` reads them through it, and only when a query selects them."""
+
+    def embedded_tax_lines(self, order: Order) -> list[TaxLine] | None:
+        """The order's tax lines from its loaded payload (e.g. none when untaxed); None =
+        must be fetched."""
+        ...
+
+    async def get_tax_lines(self, order_ids: Sequence[str]) -> Mapping[str, list[TaxLine]]:
+        """Tax lines per order id (every requested id present, [] when none)."""
         ...

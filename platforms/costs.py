@@ -23,6 +23,7 @@ class Read(StrEnum):
     CUSTOMERS = "customers"
     FULFILLMENTS = "fulfillments"  # keys = orders
     REFUNDS = "refunds"  # keys = orders
+    TAX_LINES = "tax_lines"  # keys = orders, where taxes are a sub-resource (TaxLineReads)
     WRITE = "write"  # one mutation
 
 
@@ -48,6 +49,9 @@ class Batch:
 FREE = Batch()
 # A platform that states nothing is charged one call per object: safe, if pessimistic.
 ONE_PER_KEY = Batch(per_key=1)
+# reads that cost nothing unless a platform states otherwise: tax lines ride in the order's
+# own payload except where a platform lists them apart (BigCommerce V2)
+UNSTATED = {Read.TAX_LINES: FREE}
 
 
 def _default_formulas() -> dict[Read, Batch]:
@@ -62,10 +66,11 @@ def _default_formulas() -> dict[Read, Batch]:
 
 @dataclass(frozen=True)
 class CallCosts:
-    """A platform's upstream calls per read; what it omits costs one call per key."""
+    """A platform's upstream calls per read; what it omits costs one call per key (but
+    the UNSTATED reads)."""
 
     formulas: Mapping[Read, Batch] = field(default_factory=_default_formulas)
 
     def calls(self, read: Read, keys: int) -> int:
         """Upper bound of calls for one batch of `keys` keys of `read`."""
-        return self.formulas.get(read, ONE_PER_KEY).calls(keys)
+        return self.formulas.get(read, UNSTATED.get(read, ONE_PER_KEY)).calls(keys)

@@ -86,6 +86,7 @@ _NESTED = {
     "Order.customer": Read.CUSTOMERS,
     "Order.fulfillments": Read.FULFILLMENTS,
     "Order.refunds": Read.REFUNDS,
+    "Order.taxLines": Read.TAX_LINES,
 }
 _LOCATIONS = {"InventoryLevel.location", "Store.locations"}
 

@@ -7,6 +7,7 @@ from datetime import datetime
 import strawberry
 
 from platforms import canonical as c
+from platforms.adapter import TaxLineReads
 from platforms.mapping.lines import refund_on_order_lines
 from resolvers.common import Money, StoreObject, entity_fields
 from resolvers.loaders import StoreKey
@@ -159,3 +160,17 @@ async def refunds_of(info: strawberry.Info, order: c.Order) -> list[Refund]:
         found = await info.context.loaders.refunds.load(StoreKey(order.store_id, order.external_id))
     # child rows (Magento bundle/configurable items) onto their line; strays dropped
     return [Refund.of(refund_on_order_lines(r, order)) for r in found or []]
+
+
+async def tax_lines_of(info: strawberry.Info, order: c.Order) -> tuple[c.TaxLine, ...]:
+    """The order's tax lines: as mapped (0 calls), unless its platform lists them apart
+    (`TaxLineReads`, BigCommerce): then through TaxLinesByOrderLoader, one batch per store,
+    only for the orders whose `taxLines` a query selects."""
+    client = info.context.store(order.store_id).client
+    if not isinstance(client, TaxLineReads):
+        return order.tax_lines
+    found = client.embedded_tax_lines(order)
+    if found is None:
+        key = StoreKey(order.store_id, order.external_id)
+        found = await info.context.loaders.tax_lines.load(key)
+    return tuple(found or ())

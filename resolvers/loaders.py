@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar
 
 from aiodataloader import DataLoader
 
-from platforms.adapter import Related, VariantBatch, VariantKey
+from platforms.adapter import Related, TaxLineReads, VariantBatch, VariantKey
 from platforms.canonical import (
     Customer,
     Fulfillment,
@@ -18,6 +18,7 @@ from platforms.canonical import (
     Order,
     Product,
     Refund,
+    TaxLine,
     Variant,
 )
 from platforms.mapping.kit import Found, errors_of
@@ -281,6 +282,17 @@ class RefundsByOrderLoader(_PerStoreLoader[list[Refund]]):
         return await handle.client.get_refunds(ids)
 
 
+class TaxLinesByOrderLoader(_PerStoreLoader[list[TaxLine]]):
+    """Tax lines by (store, order id), for platforms whose orders list taxes apart."""
+
+    async def fetch(
+        self, handle: StoreHandle, ids: list[str], keys: list[Any]
+    ) -> Mapping[str, list[TaxLine]]:
+        client = handle.client
+        # the resolver asks only clients that read taxes apart: others embed them
+        return await client.get_tax_lines(ids) if isinstance(client, TaxLineReads) else {}
+
+
 class Loaders:
     """Every dataloader of one request; created per request, never shared."""
 
@@ -293,6 +305,7 @@ class Loaders:
         self.customer = CustomerByIdLoader(ctx)
         self.fulfillments = FulfillmentsByOrderLoader(ctx)
         self.refunds = RefundsByOrderLoader(ctx)
+        self.tax_lines = TaxLinesByOrderLoader(ctx)
         # parents fetched with an incomplete variant list: for reads that skip `variants`.
         self.partial_products: dict[StoreKey, Product] = {}
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import orjson
 
@@ -49,21 +50,33 @@ def test_quick_run_prints_every_table_and_writes_json(tmp_path: Path) -> None:
         "nested (shopify)",
         "nested (woocommerce)",
         "nested (magento)",
+        "nested (bigcommerce)",
         "multi-store (all)",
         "entities (magento)",
     }
     for row in rows.values():
         # a bound above what was measured would be a wrong bound, not a fast gateway
         assert 1 <= row["bound"] <= row["calls"], row
-    assert rows["multi-store (all)"]["calls"] == 3
+    # one orders page per platform's default store (Shopify's REST store is not fanned out to)
+    multi = rows["multi-store (all)"]
+    assert multi["calls"] == multi["bound"] and "shop-a-rest" not in str(multi["by_route"])
+    assert_graphql_beside_rest(rows, results["floor"])
+    assert "| nested (shopify-rest) |" in done.stdout
     assert {b["store"] for b in results["backfill"]} == {
-        "shop-backfill",
+        "shop-backfill",  # Admin GraphQL: points
+        "shop-backfill-rest",
         "woo-backfill",
         "mage-backfill",
+        "bc-backfill",  # a window quota, not a bucket
     }
     assert all(
-        b["orders_seen"] == b["orders"] and b["throttled_429"] == 0 for b in results["backfill"]
+        b["orders_seen"] == b["orders"] and b["throttled_429"] == b.get("throttled", 0) == 0
+        for b in results["backfill"]
     )
+    [window] = [b for b in results["backfill"] if "windows" in b]
+    assert window["store"] == "bc-backfill" and window["limit"] == "15 per 3 s window"
+    [graphql] = [b for b in results["backfill"] if "points_spent" in b]
+    assert graphql["store"] == "shop-backfill" and graphql["points_spent"] > 0
     assert all(cell["errors"] == 0 for run in results["overhead"] for cell in run["cells"])
     assert all(m > 0 for m in results["memory"].values())
     # every subscriber got every order exactly as placed, over real WebSockets
@@ -76,3 +89,18 @@ def test_quick_run_prints_every_table_and_writes_json(tmp_path: Path) -> None:
     for row in results["writes"]:
         assert row["succeeded"] == row["jobs"] and row["refused"] == row["quarantined"] == 0, row
     assert {w["resources"] for w in results["writes"] if "hot" in w["scenario"]} == {1, 3}
+
+
+def assert_graphql_beside_rest(rows: dict[str, Any], floor: list[dict[str, Any]]) -> None:
+    """Shopify is measured on both APIs: every Admin GraphQL request states its requested and
+    actual points, REST none; the floor sends the same requests as the gateway."""
+    for query in ("nested", "catalogue", "entities"):
+        graphql, rest = rows[f"{query} (shopify)"], rows[f"{query} (shopify-rest)"]
+        assert len(graphql["points"]) == graphql["calls"] and rest["points"] == [], query
+        assert all(0 <= actual <= requested <= 1000 for requested, actual in graphql["points"])
+        assert set(graphql["by_route"]) == {"shop-a POST /admin/api/{version}/graphql.json"}
+        assert "graphql.json" not in str(rest["by_route"]), rest
+    assert rows["nested (shopify)"]["calls"] <= 3 < rows["nested (shopify-rest)"]["calls"]
+    for cell in floor:
+        if "shopify" in cell["row"]:
+            assert cell["calls_per_query"] == rows[cell["row"]]["calls"], cell

@@ -35,7 +35,7 @@ async def _settle(feed: Feed, store_id: str) -> None:
     await feed.service.poll_now(store_id)
 
 
-@pytest.mark.parametrize("platform", ["shopify", "woocommerce", "magento"])
+@pytest.mark.parametrize("platform", ["shopify", "woocommerce", "magento", "bigcommerce"])
 async def test_every_change_exactly_once_in_version_order(
     start_feed: StartFeed, platform: str
 ) -> None:

@@ -1,0 +1,3 @@
+"""BigCommerce payload -> canonical mapping: pure functions, tolerant on input, strict on output."""
+
+MAPPING_VERSION = "1"

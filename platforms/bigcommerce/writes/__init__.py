@@ -1,0 +1,1 @@
+"""BigCommerce writes: stock, price (`writer`) and order writes (`orders`)."""
