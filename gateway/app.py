@@ -36,6 +36,7 @@ from gateway.hardening import BodyLimitMiddleware, HardenedGraphQL, Hardening
 from gateway.quotas import BudgetSettings, CallerQuotas
 from gateway.readiness import Probe, unready
 from gateway.sockets import TRY_AGAIN_LATER, SocketSlots
+from gateway.statuspage.route import StatusPage, status_routes
 from gateway.stores import StoreRegistry
 from gateway.telemetry.endpoint import metrics_routes
 from gateway.telemetry.hub import Telemetry
@@ -55,6 +56,7 @@ OPEN_DOOR = AuthGate([], off=True)  # tests of other features, and `[auth] mode 
 # Strawberry waits a minute; a socket that never authenticates holds a slot of the total
 # cap meanwhile (graphql-ws clients send connection_init at once; its server waits 3 s).
 CONNECTION_INIT_WAIT = timedelta(seconds=10)
+_WATCH = "cartgraph.revocation_watch"  # the scope entry holding a socket's revocation watch
 
 
 class GatewayGraphQL(HardenedGraphQL):
@@ -116,6 +118,7 @@ class GatewayGraphQL(HardenedGraphQL):
         try:
             await super().__call__(scope, receive, send)
         finally:
+            _stop_watch(scope)  # else it lingers (holding the socket) until its next check
             self.sockets.leave(scope)
 
     def _is_ide_page(self, scope: Scope) -> bool:
@@ -145,7 +148,8 @@ class GatewayGraphQL(HardenedGraphQL):
         self.sockets.claim(context.request.scope, principal.identity)
         context.principal = principal
         current_principal.set(principal)
-        watch_revocation(self.auth, principal, context.request)
+        _stop_watch(context.request.scope)  # a second connection_init (graphql-ws allows it)
+        context.request.scope[_WATCH] = watch_revocation(self.auth, principal, context.request)
         return cast(UnsetType, UNSET)
 
     async def execute_single(self, *args: Any, **kwargs: Any) -> Any:
@@ -167,6 +171,12 @@ class GatewayGraphQL(HardenedGraphQL):
         # text, not bytes: Strawberry sends bytes as binary WebSocket frames, which
         # graphql-ws clients (GraphiQL, gql) reject.
         return orjson.dumps(data).decode()
+
+
+def _stop_watch(scope: Scope) -> None:
+    watch = scope.pop(_WATCH, None)
+    if watch is not None:
+        watch.cancel()
 
 
 def _ws_token(params: object, socket: object) -> str | None:
@@ -222,6 +232,7 @@ def create_app(
     sampler = Sampler(
         telemetry.metrics, registry, events=events, writes=write_queue, documents=caches
     )
+    status = StatusPage(registry, telemetry.metrics, events=events, writes=write_queue)
     graphql = GatewayGraphQL(
         registry,
         limits or Limits(),
@@ -246,7 +257,8 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
-        async with telemetry.running(sampler):  # stops last: the shutdown's spans export too
+        # telemetry stops last: the shutdown's spans export too
+        async with telemetry.running(sampler), status.history.running():
             if events is not None:
                 await events.start()
             try:
@@ -265,6 +277,7 @@ def create_app(
         *asset_routes(),
         *(events.routes() if events is not None else []),
         *metrics_routes(telemetry.metrics, sampler, auth, telemetry.metrics_access),
+        *status_routes(status, auth, telemetry.status_access),
     ]
     hosts = list(allowed_hosts) if allowed_hosts is not None else default_allowed_hosts([])
     middleware = [
@@ -297,6 +310,7 @@ def create_app(
     app.state.quotas = CallerQuotas(budgets)  # per-caller budgets
     app.state.sockets = graphql.sockets  # open sockets, for tests and metrics
     app.state.telemetry = telemetry  # metrics and tracer, for tests
+    app.state.status = status  # /status, for tests
     # uvicorn's frame limit (gateway.server.running): an oversized frame is never buffered.
     app.state.max_ws_message_bytes = hardening.max_ws_message_bytes
     return app

@@ -14,7 +14,14 @@ from importlib import metadata
 import uvicorn
 from starlette.applications import Starlette
 
-from gateway import cli_documents, cli_events, cli_keys, cli_migrate
+from gateway import (
+    cli_backfill,
+    cli_documents,
+    cli_events,
+    cli_keys,
+    cli_migrate,
+    cli_webhooks,
+)
 from gateway.app import create_app
 from gateway.auth.guard import default_allowed_hosts
 from gateway.auth.setup import build_gate
@@ -68,6 +75,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cli_migrate.run(args)
         elif args.command == "events":
             return cli_events.run(args)
+        elif args.command == "webhooks":
+            return cli_webhooks.run(args)
+        elif args.command in ("backfill", "export"):
+            return cli_backfill.run(args)
         elif args.command == "demo":
             from gateway.demo import run_demo
 
@@ -278,6 +289,8 @@ def _parser() -> argparse.ArgumentParser:
     cli_documents.add_parser(sub)
     cli_migrate.add_parser(sub)
     cli_events.add_parser(sub)
+    cli_webhooks.add_parser(sub)
+    cli_backfill.add_parsers(sub)
     return parser
 
 

@@ -101,6 +101,9 @@ class GatewaySettings(_Strict):
     max_query_fields: int = Field(default=5_000, ge=10)  # with fragments expanded
     # only operations registered with `cartgraph documents add` run (APQ registration off)
     trusted_documents: bool = False
+    # where the stores reach this gateway (behind its proxy), e.g. https://cartgraph.example:
+    # `cartgraph webhooks sync` subscribes each store to <public_url>/webhooks/<store id>
+    public_url: str | None = Field(default=None, pattern=r"^https?://[^\s?#]+$")
 
 
 class PrivacyConfig(_Strict):

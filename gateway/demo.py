@@ -68,6 +68,7 @@ async def run_demo(host: str, port: int) -> None:
                 print(f"\nAPI key (every scope, this demo only): {key}")
                 print(f"GraphiQL (sends the key): {url}/graphql#key={key}")
                 print(f'Other clients: -H "Authorization: Bearer {key}"')
+                print(f"Status page (sends the key): {url}/status#key={key}")
                 print(f"\nTry:\n{EXAMPLE_QUERY}\n")
                 print(f"{banner(connections)}\n\nCtrl+C stops the demo.", flush=True)
                 await _wait_for_signal()

@@ -29,6 +29,8 @@ class Platform(enum.StrEnum):
     SHOPIFY = "shopify"
     WOOCOMMERCE = "woocommerce"
     MAGENTO = "magento"
+    AMAZON = "amazon"
+    BIGCOMMERCE = "bigcommerce"
 
 
 class _Model(BaseModel):

@@ -7,7 +7,7 @@ import dataclasses
 import importlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from platforms.adapter import PlatformClient, RateLimitSettings, StoreConnection
 from platforms.canonical import Order, Platform
@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     import aiohttp
 
     from platforms.sandbox.kit import Sandbox
+    from platforms.subscriptions import WebhookSubscriber
     from platforms.webhooks import WebhookAdapter
     from platforms.writes.commands import PlatformWriter
 
@@ -26,6 +27,8 @@ SandboxFactory = Callable[..., "Sandbox"]
 # builds a store's writer on top of its (one) client, sharing its transport and rate bucket.
 WriterFactory = Callable[[PlatformClient], "PlatformWriter"]
 RefundMarker = Callable[[Order], "str | None"]
+# a stored order payload (`Order.raw`, kept with its event) through today's mapping.
+OrderRemapper = Callable[[dict[str, Any], StoreConnection], Order]
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,9 @@ class PlatformSpec:
     create_writer: WriterFactory | None = None
     # how the platform signs and shapes webhooks; None = no outbound webhooks (polling only).
     webhooks: WebhookAdapter | None = None
+    # creates or repairs the store's webhook subscriptions through its own API
+    # (`cartgraph webhooks sync`); None: they are set up by hand, or the platform has none.
+    subscribe_webhooks: WebhookSubscriber | None = None
     # what the order payload shows of its refunds, as text that changes with every new refund
     # (ids, or a refunded total); None = the payload shows none. Drives REFUND_CREATED.
     refund_marker: RefundMarker | None = None
@@ -61,6 +67,14 @@ class PlatformSpec:
     # value changes meaning, so events record what produced them and `cartgraph events
     # remap` can re-derive history with the current mapping.
     mapping_version: str = "1"
+    # re-maps an order payload stored with its event (`Order.raw`) with the current mapping,
+    # so `cartgraph events remap` repairs events of refetched and polled orders too; None:
+    # the platform's order events are listed as not re-derivable.
+    remap_order: OrderRemapper | None = None
+    # `orders(...)` is answered from a local mirror the order poller keeps (gateway/events/
+    # mirror.py), for a platform whose rate plan cannot afford listing live (Amazon: one
+    # searchOrders per 3 minutes); by-id reads stay live. None: orders are listed live.
+    synced_mirror: SyncedMirror | None = None
 
     def api_names(self) -> tuple[str, ...]:
         """The default API's name, then the others'."""
@@ -81,6 +95,14 @@ class PlatformSpec:
 
 
 @dataclass(frozen=True)
+class SyncedMirror:
+    """How a mirrored platform's orders are kept: polled at most every `min_poll_seconds`
+    (one token of the list operation's plan), whatever the store's poll interval says."""
+
+    min_poll_seconds: float
+
+
+@dataclass(frozen=True)
 class ApiDifferences:
     """What another API of the platform has that differs from the default API's spec."""
 
@@ -93,6 +115,8 @@ _MODULES: dict[Platform, str] = {
     Platform.SHOPIFY: "platforms.shopify",
     Platform.WOOCOMMERCE: "platforms.woocommerce",
     Platform.MAGENTO: "platforms.magento",
+    Platform.AMAZON: "platforms.amazon",
+    Platform.BIGCOMMERCE: "platforms.bigcommerce",
 }
 
 

@@ -25,10 +25,13 @@ from resolvers.hardened_schema import GatewaySchema, error_code
 from resolvers.inventory import InventoryQueries
 from resolvers.limits import DocumentCaches, extension_factories
 from resolvers.mutations import Mutation
+from resolvers.operability import OperabilityQueries
 from resolvers.orders import Order, OrderQueries, order_by_id
+from resolvers.product_events import ProductEventQueries, ProductEventSubscription
 from resolvers.products import Product, ProductQueries, Variant, product_by_id, variant_by_id
 from resolvers.stores import StoreQueries
-from resolvers.subscriptions import EventQueries, PerEventExecutionContext, Subscription
+from resolvers.subscriptions import EventQueries, PerEventExecutionContext
+from resolvers.subscriptions import Subscription as StockAndOrderSubscriptions
 from resolvers.write_operations import WriteOperationQueries
 
 log = logging.getLogger("cartgraph.graphql")
@@ -43,6 +46,8 @@ class Query(
     EventQueries,
     CustomerQueries,
     WriteOperationQueries,
+    ProductEventQueries,
+    OperabilityQueries,
 ):
     @strawberry.field(description="Any object by its global id; null when it does not exist.")
     async def node(self, info: strawberry.Info, id: strawberry.ID) -> Node | None:
@@ -56,6 +61,11 @@ class Query(
         if kind is Kind.CUSTOMER:
             return await customer_by_id(info, id)
         return None
+
+
+@strawberry.type(description="Live events, replayable from the gateway's event log.")
+class Subscription(StockAndOrderSubscriptions, ProductEventSubscription):
+    pass
 
 
 class ErrorShaping(SchemaExtension):

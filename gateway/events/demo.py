@@ -59,7 +59,9 @@ def banner(connections: Sequence[StoreConnection]) -> str:
     lines = [f"Live events: paste into GraphiQL (the URL above):\n{SUBSCRIPTION}\n"]
     lines.append("Place a simulated storefront order (it appears in the subscription):")
     for conn in connections:
-        how = "webhook" if hooks[conn.store_id] else f"poll, every {DEMO_POLL_SECONDS:g} s"
+        mirror = get_spec(conn.platform).synced_mirror  # polled at its plan's pace
+        every = max(DEMO_POLL_SECONDS, mirror.min_poll_seconds if mirror else 0)
+        how = "webhook" if hooks[conn.store_id] else f"poll, every {every:g} s"
         cmd = f"curl -X POST {shlex.quote(conn.base_url + '/_sandbox/orders')} -d '{{}}'"
         lines.append(f"  {conn.store_id:<18} ({how}): {cmd}")
     lines.append(

@@ -9,6 +9,7 @@ from pathlib import Path
 import aiohttp
 
 from gateway.server import free_port
+from platforms.registry import all_specs
 from resolvers.subscriptions import encode_cursor
 from tests.gateway.events.conftest import ORDER_EVENTS, subscription, take
 from tests.helpers.procs import demo_process
@@ -19,7 +20,7 @@ async def test_demo_order_shows_up_in_subscription(tmp_path: Path) -> None:
     async with demo_process(tmp_path, port, "Ctrl+C stops the demo.") as (proc, banner):
         assert "subscription {" in banner and "orderEvents" in banner
         urls = dict(re.findall(r"(demo-\w+)\s+\([^)]*\): curl -X POST (\S+)", banner))
-        assert set(urls) == {"demo-shopify", "demo-woocommerce", "demo-magento"}
+        assert set(urls) == {f"demo-{spec.platform.value}" for spec in all_specs()}
         ws = f"ws://127.0.0.1:{port}/graphql"
         key = re.search(r"#key=(cg_\S+)", banner).group(1)  # type: ignore[union-attr]
         auth = {"Authorization": f"Bearer {key}"}

@@ -62,3 +62,19 @@ async def test_orders_first_30_spans_every_demo_store_merged_and_resolved(
             assert variant["inventoryLevels"], (order["storeId"], variant["sku"])
             for level in variant["inventoryLevels"]:
                 assert level["location"]["name"]
+
+
+async def test_the_demo_serves_shopify_over_admin_graphql(start_gateway: StartGateway) -> None:
+    """Issue 14, acceptance 1: with no `api` option the demo's Shopify store is read through
+    the Admin GraphQL API only, the nested query in at most 3 requests."""
+    async with demo_stores() as (connections, sandboxes):
+        shopify = next(c for c in connections if c.platform.value == "shopify")
+        assert "api" not in shopify.options
+        gateway = await start_gateway([shopify])
+        sandbox = sandboxes[shopify.store_id]
+        sandbox.calls.reset()
+        data = await gateway.data(QUERY.replace("first: 30", "first: 50"))
+
+    assert len(data["orders"]["edges"]) == 50
+    assert set(sandbox.calls.by_route) == {"POST /admin/api/{version}/graphql.json"}
+    assert sandbox.calls.total <= 3

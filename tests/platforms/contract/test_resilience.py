@@ -95,14 +95,18 @@ async def test_retry_after_is_honoured(open_store: OpenStore) -> None:
         # bucket: its wait is tested against its own sandbox (tests/platforms/shopify/)
         pytest.skip("paced by points: see test_a_throttled_document_waits_what_shopify_says")
     first, second = sorted(store.facts.orders)[:2]
+    # a window-quota client learns the window from every answer's headers, so it waits for
+    # the reset without being refused (its 429 wait: tests/platforms/bigcommerce/)
+    told = getattr(getattr(store.client, "transport", None), "bucket", None)
+    refusals = 0 if getattr(told, "paced_by_headers", False) else 1
 
     assert set(await store.client.get_orders([first])) == {first}
     assert set(await store.client.get_orders([second])) == {second}
 
     bucket = getattr(store.sandbox, "bucket", None)
     assert bucket is not None
-    assert bucket.rejected == 1
-    assert store.sandbox.calls.total == 3
+    assert bucket.rejected == refusals
+    assert store.sandbox.calls.total == 2 + refusals
 
 
 async def test_a_burst_never_overruns_the_platforms_bucket(open_store: OpenStore) -> None:
@@ -131,7 +135,10 @@ async def test_401_is_an_authentication_error_after_exactly_one_request(
     with pytest.raises(AuthenticationError) as caught:
         await store.client.get_orders([some_order(store)])
 
-    assert store.sandbox.calls.total == 1  # no retries: nothing changes until someone fixes it
+    # no retries: nothing changes until someone fixes it (Amazon: the refused request is the
+    # Login with Amazon token exchange, which the SP-API call counter does not count)
+    exchanges = getattr(getattr(store.sandbox, "desk", None), "exchanges", 0)
+    assert store.sandbox.calls.total + exchanges == 1
     error = caught.value
     assert error.store_id == "bad-credentials"
     shown = f"{error} {error!r} {error.extensions()} {store.client!r} {store.connection!r}"
