@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
 
 from pydantic import ValidationError
@@ -30,6 +31,27 @@ def payload_id(payload: Any) -> str | None:
         if isinstance(value, int | str) and not isinstance(value, bool) and str(value):
             return str(value)
     return None
+
+
+def decimal_or(value: Any, default: Decimal, *, platform: str) -> Decimal:
+    """A Decimal from a money value that is a string ("12.3400") or a JSON number (through
+    str(): no float noise); missing, null or "" is `default`. A value that is there but not a
+    finite number is a PayloadError: it must never become a silent 0 in a total."""
+    if value is None or isinstance(value, bool):
+        return default
+    if isinstance(value, Decimal):
+        result = value
+    else:
+        text = str(value).strip()
+        if not text:
+            return default
+        try:
+            result = Decimal(text)
+        except InvalidOperation:
+            result = Decimal("NaN")
+    if not result.is_finite():
+        raise PayloadError(f"{platform} amount is not a number")
+    return result
 
 
 def utc_datetime(text: str) -> datetime | None:

@@ -4,30 +4,19 @@ ISO 8601 times, ids and addresses."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from email.utils import parsedate_to_datetime
 from typing import Any
 
 from platforms.canonical import Address, Money
 from platforms.errors import PayloadError
-from platforms.mapping.kit import utc_datetime
+from platforms.mapping.kit import decimal_or, utc_datetime
 
 
 def decimal_of(value: Any, default: Decimal = Decimal(0)) -> Decimal:
     """A Decimal from V2's "12.3400" or V3's 12.34 (numbers through str(): no float noise);
     missing or "" is `default`, anything else that is not a number a PayloadError."""
-    if value is None or isinstance(value, bool):
-        return default
-    text = str(value).strip()
-    if not text:
-        return default
-    try:
-        result = Decimal(text)
-    except InvalidOperation:
-        result = Decimal("NaN")
-    if not result.is_finite():
-        raise PayloadError("BigCommerce amount is not a number")
-    return result
+    return decimal_or(value, default, platform="BigCommerce")
 
 
 def money(value: Any, currency: str) -> Money:

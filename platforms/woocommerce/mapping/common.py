@@ -3,35 +3,21 @@
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from platforms.canonical import Address, CustomField, Money
 from platforms.errors import PayloadError
-from platforms.mapping.kit import utc_datetime
+from platforms.mapping.kit import decimal_or, utc_datetime
 
 
-def decimal_of(value: Any, default: Decimal = Decimal("0")) -> Decimal:
+def decimal_of(value: Any, default: Decimal = Decimal(0)) -> Decimal:
     """A Decimal from a WooCommerce money value: "12.00", 12, 12.5, "" or null.
 
     Totals are strings but line-item `price` is a JSON number; numbers go through str()
     so a float never leaks binary noise (12.1 -> Decimal("12.1"), not 12.0999...).
     """
-    if value is None or isinstance(value, bool):
-        return default
-    if isinstance(value, Decimal):
-        return value
-    text = str(value).strip()
-    if not text:
-        return default
-    try:
-        result = Decimal(text)
-    except InvalidOperation:
-        result = Decimal("NaN")
-    if not result.is_finite():
-        # a value that is there but not a number must not become a silent 0 in a total
-        raise PayloadError("WooCommerce amount is not a number")
-    return result
+    return decimal_or(value, default, platform="WooCommerce")
 
 
 def money(value: Any, currency: str) -> Money:
