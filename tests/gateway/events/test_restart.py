@@ -92,7 +92,8 @@ async def test_sigkill_and_restart_loses_nothing_and_repeats_nothing(
                 assert await quiet(stream) == []
             assert _unprocessed(backend, tmp_path / "data") == 0
 
-    assert [e["order"]["externalId"] for e in seen] == first
+    # the sandbox, like Shopify, sends each delivery on its own: orders may arrive in any order
+    assert sorted(e["order"]["externalId"] for e in seen) == sorted(first)
     assert sorted(e["order"]["externalId"] for e in resumed) == sorted(second + third)
     assert {e["id"] for e in resumed}.isdisjoint(e["id"] for e in seen)
     assert all(e["type"] == "ORDER_CREATED" for e in seen + resumed)
