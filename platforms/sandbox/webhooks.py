@@ -91,6 +91,9 @@ class DeliveryRecord:
 class WebhookSender:
     """Signs and POSTs webhooks the way a platform does: asynchronously, at least once."""
 
+    # pauses between attempts after a non-2xx (a platform with its own schedule sets its own)
+    retry_delays: tuple[float, ...] = RETRY_DELAYS
+
     def __init__(self, build_headers: HeaderBuilder) -> None:
         self.build_headers = build_headers
         self.plan: DeliveryPlan | None = None
@@ -164,7 +167,7 @@ class WebhookSender:
         await asyncio.sleep(delay)
         if self._session is None or self._session.closed:
             self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5))
-        for pause in (*RETRY_DELAYS, None):
+        for pause in (*self.retry_delays, None):
             status = 0
             with contextlib.suppress(aiohttp.ClientError, TimeoutError):
                 async with self._session.post(url, data=body, headers=headers) as resp:

@@ -3,20 +3,17 @@ BigCommerce's schedule compressed for tests (see `platforms.sandbox.webhooks`)."
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import hashlib
 import json
 import time
 from collections.abc import Callable
 from typing import Any
 
-import aiohttp
 from aiohttp import web
 
 from platforms.bigcommerce.sandbox.seed import STORE_HASH
 from platforms.bigcommerce.webhooks import sign
-from platforms.sandbox.webhooks import DeliveryRecord, WebhookSender, add_sender_routes
+from platforms.sandbox.webhooks import WebhookSender, add_sender_routes
 from platforms.sandbox.writes import WriteLog
 
 STORE_ID = "1025646"  # the store's numeric id, as payloads carry it
@@ -30,28 +27,6 @@ class BigCommerceSender(WebhookSender):
     """The shared sender with BigCommerce's retry schedule (compressed)."""
 
     retry_delays = tuple(s / COMPRESSION for s in RETRY_SCHEDULE)
-
-    async def _deliver(
-        self,
-        url: str,
-        headers: dict[str, str],
-        body: bytes,
-        delay: float,
-        record: DeliveryRecord | None,
-    ) -> None:
-        await asyncio.sleep(delay)
-        if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5))
-        for pause in (*self.retry_delays, None):
-            status = 0
-            with contextlib.suppress(aiohttp.ClientError, TimeoutError):
-                async with self._session.post(url, data=body, headers=headers) as resp:
-                    status = resp.status
-            if record is not None:
-                record.statuses.append(status)
-            if 200 <= status < 300 or pause is None:
-                return
-            await asyncio.sleep(pause)
 
 
 def thin_body(scope: str, data: dict[str, Any], created_at: int) -> bytes:

@@ -4,7 +4,7 @@ fulfillment orders, refund against what `suggestedRefund` names (keyed)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from platforms.errors import InvalidInputError, UpstreamTimeoutError
@@ -25,6 +25,7 @@ from platforms.shopify.writes.graphql import (
     log,
     new_key,
 )
+from platforms.shopify.writes.orders import OfferedItem, allocate_lines
 from platforms.writes.commands import (
     CancelOrder,
     Checkpoint,
@@ -344,33 +345,22 @@ def _assigned(fo: Mapping[str, Any]) -> str | None:
     return numeric_id(location.get("id"))
 
 
+def _offered(fo: Mapping[str, Any]) -> Iterator[OfferedItem]:
+    for item in (fo.get("lineItems") or {}).get("nodes") or []:
+        line_id = str(numeric_id((item.get("lineItem") or {}).get("id")))
+        yield line_id, int(item.get("remainingQuantity") or 0), item
+
+
 def by_fulfillment_order(
     command: CreateFulfillment, open_orders: list[dict[str, Any]]
 ) -> list[dict[str, Any]]:
-    """Order lines + quantities onto fulfillment order line items (all when no lines)."""
-    if not open_orders:
-        raise InvalidInputError(f"Order {command.order_id} has nothing left to fulfil")
-    if not command.lines:
-        return [{"fulfillmentOrderId": fo["id"]} for fo in open_orders]
-    wanted = {line.line_item_id: line.quantity for line in command.lines}
-    groups: list[dict[str, Any]] = []
-    for fo in open_orders:
-        items = []
-        for item in (fo.get("lineItems") or {}).get("nodes") or []:
-            line_id = str(numeric_id((item.get("lineItem") or {}).get("id")))
-            take = min(wanted.get(line_id, 0), int(item.get("remainingQuantity") or 0))
-            if take > 0:
-                items.append({"id": item["id"], "quantity": take})
-                wanted[line_id] -= take
-        if items:
-            groups.append({"fulfillmentOrderId": fo["id"], "fulfillmentOrderLineItems": items})
-    left = {k: v for k, v in wanted.items() if v > 0}
-    if left:
-        raise InvalidInputError(
-            f"Order {command.order_id} cannot fulfil line(s) {', '.join(sorted(left))}: "
-            "unknown or not enough unfulfilled quantity"
-        )
-    return groups
+    """`lineItemsByFulfillmentOrder` (all of each order when no lines)."""
+    return [
+        {"fulfillmentOrderId": fo["id"], "fulfillmentOrderLineItems": items}
+        if items
+        else {"fulfillmentOrderId": fo["id"]}
+        for fo, items in allocate_lines(command, open_orders, _offered)
+    ]
 
 
 def _cancel_outcome(order: Mapping[str, Any], request_id: str | None) -> WriteOutcome:

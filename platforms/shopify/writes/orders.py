@@ -3,6 +3,7 @@ captured payment (its parent transaction); with reconcile."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -189,26 +190,33 @@ class ShopifyOrderWrites:
         return outcome
 
 
-def _by_fulfillment_order(
-    command: CreateFulfillment, open_orders: list[dict[str, Any]]
-) -> list[dict[str, Any]]:
-    """Map order lines + quantities onto fulfillment order line items (all when no lines)."""
+# what a fulfillment order offers: (order line id, quantity it can still fulfil, its own item)
+OfferedItem = tuple[str, int, Mapping[str, Any]]
+
+
+def allocate_lines(
+    command: CreateFulfillment,
+    open_orders: list[dict[str, Any]],
+    offered: Callable[[Mapping[str, Any]], Iterable[OfferedItem]],
+) -> list[tuple[dict[str, Any], list[dict[str, Any]]]]:
+    """Order lines + quantities onto fulfillment order line items: (fulfillment order, its
+    `{"id", "quantity"}` items) for each one that takes some; every one, with no items, when
+    the command names no lines. Shared by the REST and the GraphQL writer."""
     if not open_orders:
         raise InvalidInputError(f"Order {command.order_id} has nothing left to fulfil")
     if not command.lines:
-        return [{"fulfillment_order_id": fo["id"]} for fo in open_orders]
+        return [(fo, []) for fo in open_orders]
     wanted = {line.line_item_id: line.quantity for line in command.lines}
-    groups: list[dict[str, Any]] = []
+    groups: list[tuple[dict[str, Any], list[dict[str, Any]]]] = []
     for fo in open_orders:
         items = []
-        for item in fo.get("line_items") or []:
-            line_id = str(item.get("line_item_id"))
-            take = min(wanted.get(line_id, 0), int(item.get("fulfillable_quantity") or 0))
+        for line_id, remaining, item in offered(fo):
+            take = min(wanted.get(line_id, 0), remaining)
             if take > 0:
                 items.append({"id": item["id"], "quantity": take})
                 wanted[line_id] -= take
         if items:
-            groups.append({"fulfillment_order_id": fo["id"], "fulfillment_order_line_items": items})
+            groups.append((fo, items))
     left = {k: v for k, v in wanted.items() if v > 0}
     if left:
         raise InvalidInputError(
@@ -216,6 +224,23 @@ def _by_fulfillment_order(
             "unknown or not enough unfulfilled quantity"
         )
     return groups
+
+
+def _offered(fo: Mapping[str, Any]) -> Iterator[OfferedItem]:
+    for item in fo.get("line_items") or []:
+        yield str(item.get("line_item_id")), int(item.get("fulfillable_quantity") or 0), item
+
+
+def _by_fulfillment_order(
+    command: CreateFulfillment, open_orders: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """REST's `line_items_by_fulfillment_order` (all of each order when no lines)."""
+    return [
+        {"fulfillment_order_id": fo["id"], "fulfillment_order_line_items": items}
+        if items
+        else {"fulfillment_order_id": fo["id"]}
+        for fo, items in allocate_lines(command, open_orders, _offered)
+    ]
 
 
 def _cancel_outcome(order: dict[str, Any], request_id: str | None) -> WriteOutcome:
