@@ -1,9 +1,10 @@
 """`python -m bench.cli_backfill`: `cartgraph backfill` of the 10,000-order store vs its budget.
 
-The store is table 3's (seed 7, Shopify's standard REST limit enforced server-side: 40 burst,
-2/s); the command runs as a user runs it, in its own process. The rate-budget minimum is the
-time the bucket forces on its calls: all but the first (capacity - 1, the client's headroom)
-at the leak rate.
+The store is table 3's (seed 7, Shopify's Standard limits enforced server-side: Admin GraphQL
+1,000 points restoring 100/s, Admin REST 40 requests draining 2/s); the command runs as a user
+runs it, in its own process. The rate-budget minimum is the time the bucket forces on what
+the walk spent: over GraphQL, the points it was charged beyond a full bucket at the restore
+rate; over REST, all calls but the first (capacity - 1, the client's headroom) at the leak rate.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ id = "shop-backfill"
 platform = "shopify"
 url = "{url}"
 credentials = {{ access_token = "env:BENCH_BACKFILL_TOKEN" }}
-options = {{ api = "rest" }}
+options = {{ api = "{api}" }}
 poll_interval_seconds = 0
 """
 
@@ -43,7 +44,28 @@ def budget_minimum(calls: int, capacity: float, leak: float) -> float:
     return max(0, calls - (capacity - 1)) / leak
 
 
-async def measure(page_size: int | None) -> dict[str, Any]:
+def points_minimum(points: dict[str, Any]) -> float:
+    """Seconds a points bucket forces on what the walk was charged: a full bucket's worth at
+    once, the rest at the restore rate."""
+    spent = sum(float(charge[1]) for charge in points["charges"])
+    return max(0.0, spent - float(points["maximum"])) / float(points["restore_rate"])
+
+
+def spent_window(server: dict[str, Any], api: str) -> tuple[float, float, int]:
+    """(first to last call in seconds, the budget's minimum for it, upstream calls)."""
+    if api == "graphql":
+        points = server["points"]
+        stamps = [float(charge[0]) for charge in points["charges"]]
+        minimum = points_minimum(points)
+    else:
+        stamps = server["stamps"]
+        capacity, leak = SHOPIFY_STANDARD.capacity, SHOPIFY_STANDARD.leak_per_second
+        minimum = budget_minimum(len(stamps), capacity, leak)
+    first_to_last = stamps[-1] - stamps[0] if len(stamps) > 1 else 0.0
+    return first_to_last, minimum, len(stamps)
+
+
+async def measure(page_size: int | None, api: str = "graphql") -> dict[str, Any]:
     """One full backfill through the CLI; wall time, calls, and the budget's minimum."""
     sandbox: Any = get_spec("shopify").create_sandbox(
         seed=7, orders=10_000, products=300, bucket=SHOPIFY_STANDARD
@@ -52,7 +74,7 @@ async def measure(page_size: int | None) -> dict[str, Any]:
     async with serve(sandbox.app) as url, aiohttp.ClientSession() as http:
         with tempfile.TemporaryDirectory(prefix="bench-backfill-") as work:
             config = Path(work) / "cartgraph.toml"
-            config.write_text(CONFIG.format(data=Path(work) / "data", url=url))
+            config.write_text(CONFIG.format(data=Path(work) / "data", url=url, api=api))
             token = sandbox.connection("shop-backfill", url).credentials["access_token"]
             args = ["backfill", "--config", str(config), "--store", "shop-backfill"]
             args += ["--since", SINCE]
@@ -71,17 +93,17 @@ async def measure(page_size: int | None) -> dict[str, Any]:
             seconds = time.monotonic() - began
         async with http.get(url + BENCH_ROUTE) as resp:
             server = await resp.json()
-    stamps = server["stamps"]
-    capacity, leak = SHOPIFY_STANDARD.capacity, SHOPIFY_STANDARD.leak_per_second
-    minimum = budget_minimum(len(stamps), capacity, leak)
-    requests_s = stamps[-1] - stamps[0] if len(stamps) > 1 else 0.0
+    requests_s, minimum, calls = spent_window(server, api)
+    points = server.get("points") or {}
     return {
-        "page_size": page_size or 250,
+        "api": api,
+        "page_size": page_size or "default",
         "exit": proc.returncode,
         "summary": out.decode().strip(),
         "progress_lines": err.decode().count("ETA"),
-        "upstream_calls": len(stamps),
-        "throttled_429": server["rejected"],
+        "upstream_calls": calls,
+        "points_spent": sum(int(charge[1]) for charge in points.get("charges", [])),
+        "throttled_429": server["rejected"] + int(points.get("throttled", 0)),
         "seconds_wall": round(seconds, 2),
         "seconds_first_to_last_call": round(requests_s, 2),
         "budget_minimum_seconds": round(minimum, 2),
@@ -93,8 +115,10 @@ def main() -> None:
     """Print one JSON line per page size measured."""
     parser = argparse.ArgumentParser(prog="python -m bench.cli_backfill", description=__doc__)
     parser.add_argument("--page-size", type=int, action="append", default=None)
-    for size in parser.parse_args().page_size or [50]:
-        print(orjson.dumps(asyncio.run(measure(size))).decode(), flush=True)
+    parser.add_argument("--api", choices=["graphql", "rest"], default="graphql")
+    args = parser.parse_args()
+    for size in args.page_size or [None]:
+        print(orjson.dumps(asyncio.run(measure(size, args.api))).decode(), flush=True)
 
 
 if __name__ == "__main__":

@@ -19,11 +19,13 @@ from platforms.errors import (
 )
 from platforms.http import RetryPolicy
 from platforms.writes.commands import (
+    Checkpoint,
     PlatformWriter,
     SettleWindow,
     WriteOutcome,
     WriteRefusedError,
 )
+from platforms.writes.progress import progress_saved_by
 
 log = logging.getLogger("cartgraph.writes")
 
@@ -90,7 +92,9 @@ class JobRunner:
             doubt = sending = True
             window = writer.settle
             await self._save(job, in_doubt=True, next_attempt_at=window.after_send(self.clock()))
-            outcome = await writer.execute(command, operation_key=key, checkpoint=checkpoint)
+            progress = _Progress(self, job, checkpoint)
+            with progress_saved_by(progress.save):
+                outcome = await writer.execute(command, operation_key=key, checkpoint=checkpoint)
             await self._succeed(job, outcome)
         except CartgraphError as error:
             if sending and _not_applied(error):
@@ -187,3 +191,15 @@ def _may_land_late(error: CartgraphError) -> bool:
     first copy may still run). A 500/503 is the store's own answer: that request is over."""
     late = (UpstreamTimeoutError, UpstreamConnectionError, RequestReplayedError)
     return isinstance(error, late) or error.status in (502, 504)
+
+
+class _Progress:
+    """The running attempt's checkpoint, grown by what the writer learns while sending (an
+    Amazon feed's id) and stored before the writer goes on."""
+
+    def __init__(self, runner: JobRunner, job: Job, checkpoint: Checkpoint) -> None:
+        self._runner, self._job, self._checkpoint = runner, job, dict(checkpoint)
+
+    async def save(self, update: Checkpoint) -> None:
+        self._checkpoint.update(update)
+        await self._runner._save(self._job, checkpoint=dict(self._checkpoint))

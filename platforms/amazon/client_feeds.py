@@ -2,16 +2,16 @@
 upload the XML document, create the feed (one attempt), poll `getFeed` until processing
 ends, and read the processing report's verdict.
 
+The feed's id is saved into the write's checkpoint as soon as Amazon answers `createFeed`
+(`save_progress`), and the stage before it (`FEED_STAGE`): an attempt that dies, times out or
+loses a poll later is reconciled by following that same feed to its report, never by sending
+a second one; only a `createFeed` whose answer was lost leaves the outcome unknown.
+
 The write holds its queue slot while it polls (one of the queue's `concurrency` slots,
 default 32, for `feed_poll_seconds`, default 30, up to `feed_wait_seconds`, default 3600): the
 job stays RUNNING and in doubt for the whole wait, and its resource key (`order:<id>`) keeps
-the order's next write waiting behind it. A process that dies mid-wait is recovered by
-`reconcile`: a cancellation reads the order's status; a refund cannot be told from the
-Orders API and is quarantined OUTCOME_UNKNOWN, never re-sent. Releasing the slot between
-polls needs what the queue does not have: a parked job status with its own `next_attempt_at`,
-the feed id saved into the checkpoint after `createFeed` (the runner saves a checkpoint only
-before `execute`), and a writer hook that resumes from `getFeed` on a later claim; that is a
-change to gateway/writes (model, queue, runner, both stores), not to this module.
+the order's next write waiting behind it. Releasing the slot between polls would need a
+parked job status in gateway/writes, not a change here.
 """
 
 from __future__ import annotations
@@ -24,13 +24,17 @@ from typing import TYPE_CHECKING
 
 from platforms.amazon.rest import Payload
 from platforms.errors import PayloadError, UpstreamTimeoutError
-from platforms.writes.commands import WriteRefusedError
+from platforms.writes.commands import Checkpoint, WriteRefusedError
+from platforms.writes.progress import save_progress
 
 if TYPE_CHECKING:
     from platforms.amazon.client import AmazonClient
 
 FEEDS = "/feeds/2021-06-30"
 FINISHED = ("DONE", "CANCELLED", "FATAL")
+# the checkpoint's record of how far a feed write got: uploading (no feed can exist yet),
+# then creating (createFeed sent), then FEED_ID once Amazon named the feed
+FEED_STAGE, UPLOADING, CREATING, FEED_ID = "feed_stage", "uploading", "creating", "feed_id"
 
 
 def report_errors(content: bytes) -> list[str]:
@@ -59,9 +63,26 @@ class FeedJob:
     what: str  # "cancellation", "refund"
 
 
-async def submit_feed(client: AmazonClient, job: FeedJob, content: bytes) -> Payload:
+def feed_sent(checkpoint: Checkpoint) -> str | bool | None:
+    """What an earlier attempt left: the feed's id; True when it sent `createFeed` and lost
+    the answer (the outcome is unknown); False when no feed can exist; None when the
+    checkpoint holds no record (an attempt that saved none: treat as unknown)."""
+    if checkpoint.get(FEED_ID):
+        return str(checkpoint[FEED_ID])
+    stage = checkpoint.get(FEED_STAGE)
+    return None if stage is None else stage != UPLOADING
+
+
+async def submit_feed(
+    client: AmazonClient, job: FeedJob, content: bytes, checkpoint: Checkpoint
+) -> Payload:
     """The processed feed (DONE, its report without errors); WriteRefusedError with the
-    report's errors otherwise."""
+    report's errors otherwise. An earlier attempt's feed (its id in `checkpoint`) is
+    followed instead of sending another."""
+    earlier = checkpoint.get(FEED_ID)
+    if earlier:
+        return await follow_feed(client, str(earlier), job)
+    await save_progress({FEED_STAGE: UPLOADING})
     doc = await client._json(
         "POST",
         f"{FEEDS}/documents",
@@ -74,10 +95,19 @@ async def submit_feed(client: AmazonClient, job: FeedJob, content: bytes) -> Pay
         "marketplaceIds": [job.marketplace],
         "inputFeedDocumentId": doc["feedDocumentId"],
     }
+    await save_progress({FEED_STAGE: CREATING})
     created = await client._json(
         "POST", f"{FEEDS}/feeds", "createFeed", body=body, external_id=job.order_id, once=True
     )
-    feed = await _finished(client, str(created["feedId"]), job)
+    feed_id = str(created["feedId"])
+    await save_progress({FEED_ID: feed_id})
+    return await follow_feed(client, feed_id, job)
+
+
+async def follow_feed(client: AmazonClient, feed_id: str, job: FeedJob) -> Payload:
+    """The feed once processed, if its report shows no error; WriteRefusedError naming the
+    report's first error otherwise."""
+    feed = await _finished(client, feed_id, job)
     errors = await _report(client, feed)
     if errors:
         raise WriteRefusedError(

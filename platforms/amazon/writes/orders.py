@@ -120,13 +120,14 @@ class AmazonOrderWrites:
     # --- cancellation -----------------------------------------------------------------
 
     async def cancel(self, command: CancelOrder, checkpoint: Checkpoint) -> WriteOutcome:
-        """The acknowledgement feed, in flight until its processing report (the verdict)."""
+        """The acknowledgement feed, in flight until its processing report (the verdict); an
+        earlier attempt's, when `checkpoint` names one."""
         order = await self.order(command.order_id)
         content = acknowledgement(self.client.seller_id, order, "GeneralAdjustment")
         job = FeedJob(
             FEED_TYPE, checkpoint["marketplace"], command.order_id, "cancel_order", "cancellation"
         )
-        feed = await submit_feed(self.client, job, content)
+        feed = await submit_feed(self.client, job, content, checkpoint)
         return WriteOutcome(
             {
                 "order_id": command.order_id,
@@ -218,7 +219,8 @@ async def refund(
     operation_key: str,
     checkpoint: Checkpoint,
 ) -> WriteOutcome:
-    """The payment-adjustment feed, in flight until its processing report."""
+    """The payment-adjustment feed, in flight until its processing report (an earlier
+    attempt's, when `checkpoint` names one)."""
     rows = adjustments(order, command)
     content = adjustment_feed(
         client.seller_id, command.order_id, rows, operation_tag(operation_key)
@@ -226,7 +228,7 @@ async def refund(
     job = FeedJob(
         ADJUSTMENT_FEED, checkpoint["marketplace"], command.order_id, "create_refund", "refund"
     )
-    feed = await submit_feed(client, job, content)
+    feed = await submit_feed(client, job, content, checkpoint)
     return WriteOutcome(
         {
             "order_id": command.order_id,

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from platforms.amazon.client import AmazonClient
+from platforms.amazon.client_feeds import feed_sent
 from platforms.amazon.mapping.catalog import MERCHANT, merchant_level, summary
 from platforms.amazon.rest import Payload
 from platforms.amazon.writes.orders import (
@@ -145,7 +146,9 @@ class AmazonWriter(RestWriter[AmazonClient]):
     async def reconcile(
         self, command: WriteCommand, *, operation_key: str, checkpoint: Checkpoint
     ) -> WriteOutcome | None:
-        """Adjust: compare with the quantity before; ship: our package; cancel: the status."""
+        """Adjust: compare with the quantity before; ship: our package; cancel and refund:
+        the feed an earlier attempt created, followed to its report (cancel without one:
+        the order's status)."""
         if isinstance(command, AdjustInventory):
             now = self._merchant_quantity(await self._listing(command.variant_id))
             if not self.adjust_applied(command, command.variant_id, checkpoint.get("before"), now):
@@ -153,11 +156,20 @@ class AmazonWriter(RestWriter[AmazonClient]):
             return stock_outcome(command.variant_id, MERCHANT, now)
         if isinstance(command, CreateFulfillment):
             return await self.orders.shipped(command, operation_key)
+        sent = feed_sent(checkpoint)
         if isinstance(command, CancelOrder):
+            if isinstance(sent, str):
+                return await self.orders.cancel(command, checkpoint)
             return await self.orders.cancelled(command)
         if isinstance(command, CreateRefund):
-            # the Orders API shows no refunds: a feed that may have been processed cannot be
-            # told from one that was not, and sending it again could refund twice
+            if isinstance(sent, str):
+                order = await self.orders.order(command.order_id)
+                return await refund(self.client, order, command, operation_key, checkpoint)
+            if sent is False:
+                return None  # the attempt stopped before createFeed: no feed can exist
+            # createFeed's answer was lost: the Orders API shows no refunds, so a feed that
+            # may have been processed cannot be told from one that was not, and sending it
+            # again could refund twice
             raise OutcomeUnknownError(
                 f"A refund feed for order {command.order_id} may have been processed; the "
                 "Orders API cannot tell: a person must check Seller Central",

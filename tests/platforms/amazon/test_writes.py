@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from platforms.amazon.client import AmazonClient
+from platforms.amazon.client_feeds import CREATING, FEED_ID, FEED_STAGE, UPLOADING
 from platforms.amazon.mapping.catalog import MERCHANT, fba_location
 from platforms.amazon.sandbox.seed import HOME_MARKETPLACE
 from platforms.amazon.writes.writer import AmazonWriter
@@ -147,8 +148,18 @@ async def test_a_refund_is_in_flight_until_the_payment_adjustment_report_then_on
     assert [(x.line_item_external_id, x.quantity) for x in refund.lines] == [
         (item["orderItemId"], 1)
     ]
-    with pytest.raises(OutcomeUnknownError):  # the Orders API cannot tell: never sent twice
-        await writer.reconcile(command, operation_key="refund-1", checkpoint={})
+    # in doubt with the feed's id kept (the queue saves it once createFeed answers): the same
+    # feed is followed to its report, and no second feed is sent
+    created = by_route["POST /feeds/2021-06-30/feeds"]
+    kept = {"marketplace": HOME_MARKETPLACE, FEED_ID: done.data["feed_id"]}
+    assert await writer.reconcile(command, operation_key="refund-1", checkpoint=kept) == done
+    assert by_route["POST /feeds/2021-06-30/feeds"] == created
+    # stopped before createFeed: no feed can exist, so it is sent (None: not applied)
+    early = {FEED_STAGE: UPLOADING}
+    assert await writer.reconcile(command, operation_key="refund-1", checkpoint=early) is None
+    for lost in ({FEED_STAGE: CREATING}, {}):  # createFeed's answer lost, or no record kept
+        with pytest.raises(OutcomeUnknownError):  # the Orders API cannot tell: never twice
+            await writer.reconcile(command, operation_key="refund-1", checkpoint=lost)
     too_much = CreateRefund(order_id, lines=(LineQuantity(item["orderItemId"], 99),))
     with pytest.raises(WriteRefusedError):  # more than ordered: refused before sending
         await run(writer, too_much)
