@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from gateway.writes.model import Job, JobStatus
@@ -25,7 +26,7 @@ from platforms.writes.commands import (
     WriteOutcome,
     WriteRefusedError,
 )
-from platforms.writes.progress import progress_saved_by
+from platforms.writes.progress import StillProcessing, progress_saved_by
 
 log = logging.getLogger("cartgraph.writes")
 
@@ -67,48 +68,70 @@ class JobRunner:
 
     async def run(self, job: Job) -> None:
         """One attempt; every exit path records the job's new state."""
-        doubt, sending = job.in_doubt, False
-        window: SettleWindow | None = None
+        state = _Attempt(doubt=job.in_doubt)
+        progress = _Progress(self, job, job.checkpoint or {})
         try:
-            writer = self.writer_for(job.store_id)
-            command = job.command
-            key = job.idempotency_key
-            if doubt and job.checkpoint is not None:
-                # the last attempt may have been applied: look before sending again.
-                found = await writer.reconcile(
-                    command, operation_key=key, checkpoint=job.checkpoint
-                )
-                if found is not None:
-                    await self._succeed(job, found)
-                    return
-                doubt = False
-                await self._save(job, in_doubt=False)
-            checkpoint = job.checkpoint
-            if checkpoint is None:
-                checkpoint = await writer.prepare(command, operation_key=key)
-                await self._save(job, checkpoint=checkpoint)
-            # durable before the request leaves: a kill from here on is reconciled on restart,
-            # once the store can no longer apply it (recovery keeps this `next_attempt_at`).
-            doubt = sending = True
-            window = writer.settle
-            await self._save(job, in_doubt=True, next_attempt_at=window.after_send(self.clock()))
-            progress = _Progress(self, job, checkpoint)
             with progress_saved_by(progress.save):
-                outcome = await writer.execute(command, operation_key=key, checkpoint=checkpoint)
-            await self._succeed(job, outcome)
+                await self._attempt(job, state, progress)
         except CartgraphError as error:
-            if sending and _not_applied(error):
-                doubt = False
+            if state.sending and _not_applied(error):
+                state.doubt = False
             settled = None
-            if sending and doubt and window is not None and _may_land_late(error):
-                settled = window.after_failure(self.clock())
-            await self._fail(job, error, doubt, settled_at=settled)
+            if state.sending and state.doubt and state.window and _may_land_late(error):
+                settled = state.window.after_failure(self.clock())
+            await self._fail(job, error, state.doubt, settled_at=settled)
+        except StillProcessing as pending:
+            await self._park(job, pending)
         except Exception as error:  # a bug must not leave the job RUNNING forever
             log.exception("write job %s failed unexpectedly", job.id)
             internal = CartgraphError(f"Internal error ({type(error).__name__})")
-            await self._fail(job, internal, doubt, retry=False)
+            await self._fail(job, internal, state.doubt, retry=False)
         finally:
             self._notify(job.id)
+
+    async def _attempt(self, job: Job, state: _Attempt, progress: _Progress) -> None:
+        writer = self.writer_for(job.store_id)
+        command = job.command
+        key = job.idempotency_key
+        if state.doubt and job.checkpoint is not None:
+            # the last attempt may have been applied: look before sending again.
+            found = await writer.reconcile(command, operation_key=key, checkpoint=job.checkpoint)
+            if found is not None:
+                await self._succeed(job, found)
+                return
+            state.doubt = False
+            await self._save(job, in_doubt=False)
+        checkpoint = dict(progress.checkpoint)
+        if job.checkpoint is None:
+            checkpoint = await writer.prepare(command, operation_key=key)
+            await progress.save(checkpoint)
+        # durable before the request leaves: a kill from here on is reconciled on restart,
+        # once the store can no longer apply it (recovery keeps this `next_attempt_at`).
+        state.doubt = state.sending = True
+        state.window = writer.settle
+        await self._save(job, in_doubt=True, next_attempt_at=state.window.after_send(self.clock()))
+        outcome = await writer.execute(command, operation_key=key, checkpoint=checkpoint)
+        await self._succeed(job, outcome)
+
+    async def _park(self, job: Job, pending: StillProcessing) -> None:
+        """The platform is still processing what was sent: run the write again later, from
+        its checkpoint (which says how far it got: the writer goes on from there rather than
+        send again), and count no attempt."""
+        await self._save(
+            job,
+            status=JobStatus.RETRYING,
+            in_doubt=False,
+            attempts=max(0, job.attempts - 1),
+            next_attempt_at=self.clock() + pending.retry_after,
+        )
+        log.info(
+            "write %s %s: %s; looking again in %.1f s",
+            job.id,
+            job.kind,
+            pending,
+            pending.retry_after,
+            extra={"store_id": job.store_id, "attempt": job.attempts},
+        )
 
     async def _save(self, job: Job, **fields: Any) -> None:
         await self.store.update(job.id, self.clock(), **fields)
@@ -193,13 +216,23 @@ def _may_land_late(error: CartgraphError) -> bool:
     return isinstance(error, late) or error.status in (502, 504)
 
 
+@dataclass
+class _Attempt:
+    """Where one attempt got: whether its request may have been applied (`doubt`), whether it
+    was sent at all, and the store's settle window once it was."""
+
+    doubt: bool
+    sending: bool = False
+    window: SettleWindow | None = None
+
+
 class _Progress:
-    """The running attempt's checkpoint, grown by what the writer learns while sending (an
-    Amazon feed's id) and stored before the writer goes on."""
+    """The job's checkpoint: what `prepare` found, grown by what the writer learns while
+    sending (an Amazon feed's id), each change stored before the writer goes on."""
 
     def __init__(self, runner: JobRunner, job: Job, checkpoint: Checkpoint) -> None:
-        self._runner, self._job, self._checkpoint = runner, job, dict(checkpoint)
+        self._runner, self._job, self.checkpoint = runner, job, dict(checkpoint)
 
     async def save(self, update: Checkpoint) -> None:
-        self._checkpoint.update(update)
-        await self._runner._save(self._job, checkpoint=dict(self._checkpoint))
+        self.checkpoint.update(update)
+        await self._runner._save(self._job, checkpoint=dict(self.checkpoint))

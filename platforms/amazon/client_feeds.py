@@ -7,16 +7,14 @@ The feed's id is saved into the write's checkpoint as soon as Amazon answers `cr
 loses a poll later is reconciled by following that same feed to its report, never by sending
 a second one; only a `createFeed` whose answer was lost leaves the outcome unknown.
 
-The write holds its queue slot while it polls (one of the queue's `concurrency` slots,
-default 32, for `feed_poll_seconds`, default 30, up to `feed_wait_seconds`, default 3600): the
-job stays RUNNING and in doubt for the whole wait, and its resource key (`order:<id>`) keeps
-the order's next write waiting behind it. Releasing the slot between polls would need a
-parked job status in gateway/writes, not a change here.
+Under the queue the write does not hold a worker while Amazon processes the feed: each poll
+that finds it unfinished parks the write (`wait_or_park`) for `feed_poll_seconds` (default
+30), up to `feed_wait_seconds` (default 3600) after `createFeed`; its resource key
+(`order:<id>`) keeps the order's next write waiting behind it meanwhile.
 """
 
 from __future__ import annotations
 
-import asyncio
 import time
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
@@ -25,7 +23,7 @@ from typing import TYPE_CHECKING
 from platforms.amazon.rest import Payload
 from platforms.errors import PayloadError, UpstreamTimeoutError
 from platforms.writes.commands import Checkpoint, WriteRefusedError
-from platforms.writes.progress import save_progress
+from platforms.writes.progress import save_progress, wait_or_park
 
 if TYPE_CHECKING:
     from platforms.amazon.client import AmazonClient
@@ -35,6 +33,7 @@ FINISHED = ("DONE", "CANCELLED", "FATAL")
 # the checkpoint's record of how far a feed write got: uploading (no feed can exist yet),
 # then creating (createFeed sent), then FEED_ID once Amazon named the feed
 FEED_STAGE, UPLOADING, CREATING, FEED_ID = "feed_stage", "uploading", "creating", "feed_id"
+CREATED_AT = "feed_created_at"  # wall-clock seconds: the wait for the report outlives a restart
 
 
 def report_errors(content: bytes) -> list[str]:
@@ -81,7 +80,7 @@ async def submit_feed(
     followed instead of sending another."""
     earlier = checkpoint.get(FEED_ID)
     if earlier:
-        return await follow_feed(client, str(earlier), job)
+        return await follow_feed(client, str(earlier), job, checkpoint.get(CREATED_AT))
     await save_progress({FEED_STAGE: UPLOADING})
     doc = await client._json(
         "POST",
@@ -99,15 +98,17 @@ async def submit_feed(
     created = await client._json(
         "POST", f"{FEEDS}/feeds", "createFeed", body=body, external_id=job.order_id, once=True
     )
-    feed_id = str(created["feedId"])
-    await save_progress({FEED_ID: feed_id})
-    return await follow_feed(client, feed_id, job)
+    feed_id, created_at = str(created["feedId"]), time.time()
+    await save_progress({FEED_ID: feed_id, CREATED_AT: created_at})
+    return await follow_feed(client, feed_id, job, created_at)
 
 
-async def follow_feed(client: AmazonClient, feed_id: str, job: FeedJob) -> Payload:
+async def follow_feed(
+    client: AmazonClient, feed_id: str, job: FeedJob, created_at: object = None
+) -> Payload:
     """The feed once processed, if its report shows no error; WriteRefusedError naming the
     report's first error otherwise."""
-    feed = await _finished(client, feed_id, job)
+    feed = await _finished(client, feed_id, job, created_at)
     errors = await _report(client, feed)
     if errors:
         raise WriteRefusedError(
@@ -121,18 +122,21 @@ async def follow_feed(client: AmazonClient, feed_id: str, job: FeedJob) -> Paylo
     return feed
 
 
-async def _finished(client: AmazonClient, feed_id: str, job: FeedJob) -> Payload:
+async def _finished(
+    client: AmazonClient, feed_id: str, job: FeedJob, created_at: object
+) -> Payload:
     """Poll `getFeed` until processing ends (the write is in flight until then)."""
     options = client.connection.options
     poll = float(options.get("feed_poll_seconds", "30"))
-    deadline = time.monotonic() + float(options.get("feed_wait_seconds", "3600"))
+    since = created_at if isinstance(created_at, int | float) else time.time()
+    deadline = since + float(options.get("feed_wait_seconds", "3600"))
     while True:
         feed = await client._json(
             "GET", f"{FEEDS}/feeds/{feed_id}", "getFeed", external_id=job.order_id
         )
         if feed.get("processingStatus") in FINISHED:
             return feed
-        if time.monotonic() > deadline:
+        if time.time() > deadline:
             raise UpstreamTimeoutError(
                 f"Amazon feed {feed_id} still {feed.get('processingStatus')}",
                 store_id=client.connection.store_id,
@@ -140,7 +144,8 @@ async def _finished(client: AmazonClient, feed_id: str, job: FeedJob) -> Payload
                 operation=job.operation,
                 external_id=job.order_id,
             )
-        await asyncio.sleep(poll)
+        status = feed.get("processingStatus")
+        await wait_or_park(poll, f"Amazon feed {feed_id} is {status}")
 
 
 async def _report(client: AmazonClient, feed: Payload) -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable, Iterator
 from contextvars import ContextVar
@@ -11,6 +12,16 @@ from platforms.writes.commands import Checkpoint
 ProgressSaver = Callable[[Checkpoint], Awaitable[None]]
 
 _saver: ContextVar[ProgressSaver | None] = ContextVar("cartgraph_write_progress", default=None)
+
+
+class StillProcessing(Exception):  # noqa: N818 - a state, not an error: the write goes on
+    """The platform accepted the write and is still processing it (an Amazon feed): the queue
+    gives the worker back and runs the write again after `retry_after` seconds, from its
+    checkpoint, without counting an attempt."""
+
+    def __init__(self, message: str, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 async def save_progress(update: Checkpoint) -> None:
@@ -33,3 +44,13 @@ def progress_saved_by(saver: ProgressSaver) -> Iterator[None]:
         yield
     finally:
         _saver.reset(token)
+
+
+async def wait_or_park(seconds: float, what: str) -> None:
+    """Wait `seconds` for a write the platform is still processing: under the queue, by
+    raising `StillProcessing` (the worker serves other writes meanwhile; the write must have
+    saved what it needs to go on with `save_progress`); outside it, by sleeping."""
+    if _saver.get() is None:
+        await asyncio.sleep(seconds)
+        return
+    raise StillProcessing(what, seconds)

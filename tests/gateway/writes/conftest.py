@@ -90,7 +90,7 @@ async def start_writes(backend: Backend) -> AsyncIterator[StartWrites]:
     async with contextlib.AsyncExitStack() as stack:
         session = await stack.enter_async_context(aiohttp.ClientSession(headers=AUTH_HEADERS))
 
-        async def start(connections: list[StoreConnection]) -> WriteGateway:
+        async def start(connections: list[StoreConnection], concurrency: int = 32) -> WriteGateway:
             connections = [
                 c
                 if c.write_timeout_seconds
@@ -98,7 +98,9 @@ async def start_writes(backend: Backend) -> AsyncIterator[StartWrites]:
                 for c in connections
             ]
             registry = StoreRegistry(connections, ttls=CacheTTLs(products=0, locations=0))
-            queue = WriteQueue(backend.write_store(), registry, retry=FAST_RETRY)
+            queue = WriteQueue(
+                backend.write_store(), registry, retry=FAST_RETRY, concurrency=concurrency
+            )
             url = await stack.enter_async_context(
                 running(create_app(registry, writes=queue, auth=admin_gate()))
             )

@@ -1,5 +1,6 @@
-"""Amazon refunds through the queue: the feed's id is kept once `createFeed` answers, so an
-attempt that fails while following the feed is retried on that same feed, never a second."""
+"""Amazon feed writes through the queue: the feed's id is kept once `createFeed` answers, so
+an attempt that fails while following the feed is retried on that same feed, never a second;
+while Amazon processes the feed the write gives its worker back."""
 
 from __future__ import annotations
 
@@ -22,6 +23,8 @@ REFUND = """mutation($input: CreateRefundInput!, $key: String) {
   createRefund(input: $input, idempotencyKey: $key, wait: false) { __typename
     ... on WriteQueued { operation { id } } } }"""
 STATUS = """query($id: ID!) { writeOperation(id: $id) { status attempts lastError { code } } }"""
+PRICE = """mutation($input: UpdateVariantPriceInput!) { updateVariantPrice(input: $input) {
+  __typename ... on WriteFailed { code message } } }"""
 FEED = "/feeds/2021-06-30/feeds/"
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 OpenStore = Callable[[int], Awaitable[tuple[AmazonSandbox, StoreConnection]]]
@@ -34,6 +37,7 @@ async def amazon_store() -> AsyncIterator[OpenStore]:
     async with contextlib.AsyncExitStack() as stack:
 
         async def start(status: int, failures: int = 1) -> tuple[AmazonSandbox, StoreConnection]:
+            """(the sandbox, its connection); `failures` getFeed polls answer `status`."""
             sandbox = AmazonSandbox(seed=3, orders=60, products=24)
             left = [failures]
 
@@ -101,3 +105,36 @@ async def test_a_failed_feed_poll_follows_the_same_feed_never_a_second_refund(
     assert (op["status"], op["attempts"]) == ("SUCCEEDED", 2), op
     assert sandbox.calls.by_route["POST /feeds/2021-06-30/feeds"] == 1  # one feed, followed
     assert len(sandbox.state.refunds[order_id]) == 1  # one refund on the order
+
+
+async def test_a_feed_in_processing_gives_its_worker_back(
+    amazon_store: OpenStore, start_writes: StartWrites
+) -> None:
+    sandbox, conn = await amazon_store(500, failures=0)
+    sandbox.feeds.delay = 3.0  # Amazon takes minutes; the sandbox 3 s
+    conn = dataclasses.replace(conn, options={**conn.options, "feed_poll_seconds": "0.5"})
+    gw = await start_writes([conn], concurrency=1)  # one worker for every write
+    order_id, item = _refundable(sandbox)
+    variables = {
+        "input": {
+            "orderId": encode_id("amz", Kind.ORDER, order_id),
+            "lines": [{"lineItemId": item["orderItemId"], "quantity": 1}],
+        },
+        "key": "refund-slow",
+    }
+    refund = (await gw.data(REFUND, variables))["createRefund"]["operation"]["id"]
+    while not sandbox.calls.by_route["POST /feeds/2021-06-30/feeds"]:
+        await asyncio.sleep(0.02)  # the feed is created, and Amazon is processing it
+
+    sku = next(s for s in sorted(sandbox.state.purchasable()) if not sandbox.state.is_fba(s))
+    price = {"input": {"variantId": encode_id("amz", Kind.VARIANT, sku), "price": "12.34"}}
+    repriced = (await gw.data(PRICE, price))["updateVariantPrice"]
+
+    assert repriced["__typename"] == "UpdateVariantPriceSuccess", repriced
+    waiting = (await gw.data(STATUS, {"id": refund}))["writeOperation"]
+    # parked between polls (or in one, RUNNING): not finished, and nothing failed
+    assert waiting["status"] in ("RETRYING", "RUNNING") and waiting["lastError"] is None
+    done = await _finished(gw, refund)
+    assert (done["status"], done["attempts"]) == ("SUCCEEDED", 1)  # the parks were no attempts
+    assert sandbox.calls.by_route["POST /feeds/2021-06-30/feeds"] == 1
+    assert len(sandbox.state.refunds[order_id]) == 1
