@@ -54,7 +54,10 @@ class StoreClient:
             authenticator=wiring.authenticator,
             classifier=wiring.classifier,
             # always paced, even for a connection built without config
-            bucket=LeakyBucket(connection.rate_limit or self.default_rate_limit),
+            bucket=LeakyBucket(
+                connection.rate_limit or self.default_rate_limit,
+                enforced=wiring.usage_observer is not None,  # the platform counts it too
+            ),
             usage_observer=wiring.usage_observer,
             retry=retry,
             session=session,

@@ -260,8 +260,17 @@ class HttpTransport:
         return await self._send_once(request, ctx, 1)
 
     async def _send_once(self, request: Request, ctx: CallContext, attempt: int) -> Response:
-        if self.bucket is not None:
-            await self.bucket.acquire(request.cost)
+        if self.bucket is None:
+            return await self._watched(request, ctx, attempt)
+        await self.bucket.acquire(request.cost)
+        answered = getattr(self.bucket, "answered", None)  # LeakyBucket's; others need none
+        try:
+            return await self._watched(request, ctx, attempt)
+        finally:
+            if answered is not None:
+                answered(request.cost)
+
+    async def _watched(self, request: Request, ctx: CallContext, attempt: int) -> Response:
         if self.observer is None:
             return await self._exchange(request, ctx, attempt)
         # started after the bucket: its latency is the platform's, not our own pacing

@@ -136,23 +136,47 @@ class LeakyBucket(AsyncLimiter):
     that a bucket shared with other clients or replicas never pushes us into 429s.
     """
 
-    def __init__(self, settings: RateLimitSettings) -> None:
+    def __init__(self, settings: RateLimitSettings, *, enforced: bool = False) -> None:
         capacity = usable(settings.capacity)
         super().__init__(max_rate=capacity, time_period=capacity / settings.leak_per_second)
         self.settings = settings
         self._turns = Turns()
         self._timer: asyncio.TimerHandle | None = None
+        # The platform enforces this bucket itself (Shopify REST): it starts leaking a request
+        # only once it has it, which may be long after we sent it (a burst's connections
+        # opening on a busy loop), so our level never leaks below our unanswered requests.
+        self._enforced = enforced
+        self._unanswered = 0.0
 
     async def acquire(self, amount: float = 1) -> None:
         """Wait for `amount` of capacity, in this caller's round-robin turn."""
         check_scope()
         if not self._turns and self.has_capacity(amount):
-            self._level += amount
+            self._take(amount)
             return
         await self._turns.wait(amount, self._grant, self._give_back)
 
+    def answered(self, amount: float = 1) -> None:
+        """A request that took `amount` has its answer (or failed): the platform has it, and
+        our estimate may leak it from here on."""
+        if self._enforced:
+            self._unanswered = max(0.0, self._unanswered - amount)
+            self._grant()
+
+    def _take(self, amount: float) -> None:
+        self._level += amount
+        if self._enforced:
+            self._unanswered += amount
+
+    def _leak(self) -> None:
+        super()._leak()
+        if self._level < self._unanswered:
+            self._level = self._unanswered
+
     def _give_back(self, amount: float) -> None:
         self._level = max(0.0, self._level - amount)
+        if self._enforced:
+            self._unanswered = max(0.0, self._unanswered - amount)
 
     def _grant(self) -> None:
         """Hand capacity to the queues' heads in turn; sleep until the next slot leaks free."""
@@ -167,7 +191,7 @@ class LeakyBucket(AsyncLimiter):
                     self._last_check + needed / self._rate_per_sec, self._grant
                 )
                 return
-            self._level += amount
+            self._take(amount)
             self._turns.grant()
 
     @property

@@ -14,7 +14,7 @@ ProgressSaver = Callable[[Checkpoint], Awaitable[None]]
 _saver: ContextVar[ProgressSaver | None] = ContextVar("cartgraph_write_progress", default=None)
 
 
-class StillProcessing(Exception):  # noqa: N818 - a state, not an error: the write goes on
+class StillProcessing(Exception):
     """The platform accepted the write and is still processing it (an Amazon feed): the queue
     gives the worker back and runs the write again after `retry_after` seconds, from its
     checkpoint, without counting an attempt."""

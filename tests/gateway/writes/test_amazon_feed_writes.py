@@ -123,8 +123,10 @@ async def test_a_feed_in_processing_gives_its_worker_back(
         "key": "refund-slow",
     }
     refund = (await gw.data(REFUND, variables))["createRefund"]["operation"]["id"]
-    while not sandbox.calls.by_route["POST /feeds/2021-06-30/feeds"]:
-        await asyncio.sleep(0.02)  # the feed is created, and Amazon is processing it
+    for _ in range(500):  # until the feed is created, and Amazon is processing it
+        if sandbox.calls.by_route["POST /feeds/2021-06-30/feeds"]:
+            break
+        await asyncio.sleep(0.02)
 
     sku = next(s for s in sorted(sandbox.state.purchasable()) if not sandbox.state.is_fba(s))
     price = {"input": {"variantId": encode_id("amz", Kind.VARIANT, sku), "price": "12.34"}}

@@ -8,11 +8,12 @@ import logging
 import math
 import subprocess
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from aiohttp import web
 from multidict import CIMultiDict, CIMultiDictProxy
 
 from platforms.adapter import (
@@ -42,6 +43,7 @@ from platforms.shopify.sandbox.app import ShopifySandbox
 from tests.platforms.contract.support import authentication_error, walk
 
 TOKEN = "shpat_sandbox_token"
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 STORE = "acme"
 ORDERS_ROUTE = "GET /admin/api/{version}/orders.json"
 PRODUCTS_ROUTE = "GET /admin/api/{version}/products.json"
@@ -310,6 +312,35 @@ async def test_concurrent_hammering_never_trips_the_platform_bucket() -> None:
     assert sb.bucket is not None
     assert sb.bucket.rejected == 0
     assert sb.calls.total == 24
+
+
+async def test_requests_the_platform_has_not_received_are_never_leaked() -> None:
+    """A burst's requests can reach Shopify long after they left us (its front end busy,
+    connections still opening: here held 0.5 s): Shopify starts leaking them only then, so
+    our bucket must not leak what has no answer yet, or the next calls overrun it."""
+    plan = RateLimitSettings(capacity=10, leak_per_second=20)  # 0.5 s would leak 10 calls
+    sb = ShopifySandbox(
+        seed=1, orders=50, products=10, locations=3, access_token=TOKEN, bucket=plan
+    )
+    opened, timers = asyncio.Event(), []
+
+    @web.middleware
+    async def busy_front(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if not timers:  # the first request arrives: the front end is busy for 0.5 s
+            timers.append(asyncio.get_running_loop().call_later(0.5, opened.set))
+        await opened.wait()
+        return await handler(request)
+
+    sb.app.middlewares.insert(0, busy_front)  # before Shopify's bucket counts the request
+    async with serve(sb.app) as base_url:
+        client = ShopifyClient(sb.connection(STORE, base_url), retry=FAST_RETRY)
+        ids = [str(o["id"]) for o in sb.state.orders]
+        results = await asyncio.gather(*(client.get_orders([ids[i]]) for i in range(20)))
+        await client.aclose()
+    assert all(len(r) == 1 for r in results)
+    assert sb.bucket is not None
+    assert sb.bucket.rejected == 0
+    assert sb.calls.total == 20
 
 
 # --- spec and header parsing ------------------------------------------------------------

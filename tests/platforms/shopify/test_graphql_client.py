@@ -199,6 +199,32 @@ def test_errors_in_200_answers_are_classified_by_their_code() -> None:
     assert classify(_answer({"data": {"x": {"userErrors": [{"message": "bad"}]}}}), ctx) is None
 
 
+async def test_twenty_orders_by_id_are_one_document_and_long_orders_keep_every_line(
+    open_shopify: Open,
+) -> None:
+    """20 ids fit one document when each order reads 5 lines (48 points, 960 in all), not
+    10 (78 points: two documents); an order with more lines gets the rest after."""
+    sandbox, client = await open_shopify(orders=60, products=20)
+    orders = {str(o["id"]): o for o in sandbox.state.orders}
+    short = sorted(i for i, o in orders.items() if len(o["line_items"]) <= 5)[:20]
+    sandbox.calls.reset()
+
+    found = await client.get_orders(short)
+
+    assert set(found) == set(short)
+    assert sandbox.calls.by_route[ROUTE] == 1
+    assert client.spent[-1].requested == 960
+    assert all(len(found[i].line_items) == len(orders[i]["line_items"]) for i in short)
+
+    long = sorted(set(orders) - set(short))[0]  # given 8 lines (the seed has at most 4)
+    lines = orders[long]["line_items"]
+    lines += [{**lines[0], "id": int(lines[0]["id"]) * 100 + n} for n in range(8 - len(lines))]
+    sandbox.calls.reset()
+    found = await client.get_orders([*short[:19], long])
+    assert len(found[long].line_items) == len(orders[long]["line_items"])
+    assert sandbox.calls.by_route[ROUTE] == 2  # the batch, then the long order's other lines
+
+
 async def test_only_orders_in_another_currency_or_with_taxes_in_prices_are_read_again(
     open_shopify: Open,
 ) -> None:
