@@ -34,7 +34,7 @@ id = "shop-backfill"
 platform = "shopify"
 url = "{url}"
 credentials = {{ access_token = "env:BENCH_BACKFILL_TOKEN" }}
-options = {{ api = "{api}" }}
+options = {{ api = "{api}", bulk_above = "{bulk_above}" }}
 poll_interval_seconds = 0
 """
 
@@ -65,7 +65,9 @@ def spent_window(server: dict[str, Any], api: str) -> tuple[float, float, int]:
     return first_to_last, minimum, len(stamps)
 
 
-async def measure(page_size: int | None, api: str = "graphql") -> dict[str, Any]:
+async def measure(
+    page_size: int | None, api: str = "graphql", bulk_above: str = "10000"
+) -> dict[str, Any]:
     """One full backfill through the CLI; wall time, calls, and the budget's minimum."""
     sandbox: Any = get_spec("shopify").create_sandbox(
         seed=7, orders=10_000, products=300, bucket=SHOPIFY_STANDARD
@@ -74,7 +76,9 @@ async def measure(page_size: int | None, api: str = "graphql") -> dict[str, Any]
     async with serve(sandbox.app) as url, aiohttp.ClientSession() as http:
         with tempfile.TemporaryDirectory(prefix="bench-backfill-") as work:
             config = Path(work) / "cartgraph.toml"
-            config.write_text(CONFIG.format(data=Path(work) / "data", url=url, api=api))
+            config.write_text(
+                CONFIG.format(data=Path(work) / "data", url=url, api=api, bulk_above=bulk_above)
+            )
             token = sandbox.connection("shop-backfill", url).credentials["access_token"]
             args = ["backfill", "--config", str(config), "--store", "shop-backfill"]
             args += ["--since", SINCE]
@@ -97,11 +101,13 @@ async def measure(page_size: int | None, api: str = "graphql") -> dict[str, Any]
     points = server.get("points") or {}
     return {
         "api": api,
+        "bulk_above": bulk_above,
         "page_size": page_size or "default",
         "exit": proc.returncode,
         "summary": out.decode().strip(),
         "progress_lines": err.decode().count("ETA"),
         "upstream_calls": calls,
+        "http_requests": len(server["stamps"]),  # GraphQL documents, and any bulk download
         "points_spent": sum(int(charge[1]) for charge in points.get("charges", [])),
         "throttled_429": server["rejected"] + int(points.get("throttled", 0)),
         "seconds_wall": round(seconds, 2),
@@ -116,9 +122,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.cli_backfill", description=__doc__)
     parser.add_argument("--page-size", type=int, action="append", default=None)
     parser.add_argument("--api", choices=["graphql", "rest"], default="graphql")
+    parser.add_argument(
+        "--bulk-above", default="10000", help="the store's bulk_above option (GraphQL): 'off' or N"
+    )
     args = parser.parse_args()
     for size in args.page_size or [None]:
-        print(orjson.dumps(asyncio.run(measure(size, args.api))).decode(), flush=True)
+        result = asyncio.run(measure(size, args.api, args.bulk_above))
+        print(orjson.dumps(result).decode(), flush=True)
 
 
 if __name__ == "__main__":

@@ -64,21 +64,30 @@ def _variants(src: Any, ctx: Ctx, args: dict[str, Any]) -> Any:
 COUNT_LIMIT = 10_000  # Shopify's default `limit` of a count; `limit: null` counts all
 
 
-@resolves("QueryRoot.productsCount", "QueryRoot.productVariantsCount", "QueryRoot.ordersCount")
-def _count(src: Any, ctx: Ctx, args: dict[str, Any]) -> Any:
-    field = ctx.info.field_name if ctx.info is not None else ""
-    if field == "productsCount":
-        keep = search(args.get("query"), PRODUCT_TERMS)
-        total = sum(1 for p in ctx.state.products if keep(p))
-    elif field == "ordersCount":
-        keep = search(args.get("query"), ORDER_TERMS)
-        total = sum(1 for o in ctx.state.orders if keep(o))
-    else:
-        total = len(ctx.state.variants())
+def _counted(total: int, args: dict[str, Any]) -> dict[str, Any]:
     limit = args.get("limit", COUNT_LIMIT)  # present and null: no limit
     if limit is not None and total > limit:
         return {"count": limit, "precision": "AT_LEAST"}
     return {"count": total, "precision": "EXACT"}
+
+
+# one resolver per root: a resolver is not told which field it resolves (ctx.info is unset
+# for root fields), and a shared one counted variants for `ordersCount`
+@resolves("QueryRoot.productsCount")
+def _products_count(src: Any, ctx: Ctx, args: dict[str, Any]) -> Any:
+    keep = search(args.get("query"), PRODUCT_TERMS)
+    return _counted(sum(1 for p in ctx.state.products if keep(p)), args)
+
+
+@resolves("QueryRoot.ordersCount")
+def _orders_count(src: Any, ctx: Ctx, args: dict[str, Any]) -> Any:
+    keep = search(args.get("query"), ORDER_TERMS)
+    return _counted(sum(1 for o in ctx.state.orders if keep(o)), args)
+
+
+@resolves("QueryRoot.productVariantsCount")
+def _variants_count(src: Any, ctx: Ctx, args: dict[str, Any]) -> Any:
+    return _counted(len(ctx.state.variants()), args)
 
 
 @resolves("QueryRoot.inventoryItems")

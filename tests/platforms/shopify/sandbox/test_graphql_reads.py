@@ -230,6 +230,22 @@ async def test_search_filters_cursors_and_reverse(admin: Admin) -> None:
     assert body["errors"][0]["message"] == "Invalid cursor for current pagination sort."
 
 
+async def test_counts_count_their_own_resource_up_to_the_limit(admin: Admin) -> None:
+    state = admin.store.state
+    since = sorted(o["updated_at"] for o in state.orders)[len(state.orders) // 2]
+    newer = sum(1 for o in state.orders if o["updated_at"] >= since)
+    query = f"""{{ all: ordersCount {{ count precision }}
+      newer: ordersCount(query: "updated_at:>='{since}'") {{ count precision }}
+      capped: ordersCount(limit: 3) {{ count precision }}
+      products: productsCount {{ count }} variants: productVariantsCount {{ count }} }}"""
+    data = await admin.data(query)
+    assert data["all"] == {"count": len(state.orders), "precision": "EXACT"}
+    assert data["newer"]["count"] == newer < len(state.orders)
+    assert data["capped"] == {"count": 3, "precision": "AT_LEAST"}
+    assert data["products"]["count"] == len(state.products)
+    assert data["variants"]["count"] == len(state.variants())
+
+
 async def test_locations_customers_and_the_shop(admin: Admin) -> None:
     query = """{ shop { name myshopifyDomain currencyCode ianaTimezone plan { publicDisplayName } }
       locations(first: 10, includeInactive: true) { nodes { id name isActive } }
