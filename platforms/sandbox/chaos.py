@@ -305,14 +305,19 @@ class Chaos:
         await request.read()
 
         async def later() -> web.StreamResponse:
-            await asyncio.sleep(delay)
-            response = await self._apply(request, handler, "late_apply")
-            self.late_applied += 1
-            return response
+            try:
+                await asyncio.sleep(delay)
+                response = await self._apply(request, handler, "late_apply")
+                self.late_applied += 1
+                return response
+            finally:
+                # in the same step as the count: a done-callback runs a loop turn later, and
+                # a report read between the two showed the write both applied and pending
+                self._late.discard(task)
 
         task = asyncio.get_running_loop().create_task(later())
         self._late.add(task)
-        task.add_done_callback(self._late.discard)
+        task.add_done_callback(self._late.discard)  # also when cancelled before it started
         # shielded: a cancelled request handler (client gone) must not cancel the write
         return await asyncio.shield(task)
 
