@@ -62,14 +62,13 @@ class FeedJob:
     what: str  # "cancellation", "refund"
 
 
-def feed_sent(checkpoint: Checkpoint) -> str | bool | None:
-    """What an earlier attempt left: the feed's id; True when it sent `createFeed` and lost
-    the answer (the outcome is unknown); False when no feed can exist; None when the
-    checkpoint holds no record (an attempt that saved none: treat as unknown)."""
+def feed_sent(checkpoint: Checkpoint) -> str | bool:
+    """What an earlier attempt left: the feed's id; False when it stopped before
+    `createFeed` (no feed can exist); True otherwise: it sent `createFeed` and lost the
+    answer, or saved no record at all (an older job), so a feed may exist."""
     if checkpoint.get(FEED_ID):
         return str(checkpoint[FEED_ID])
-    stage = checkpoint.get(FEED_STAGE)
-    return None if stage is None else stage != UPLOADING
+    return checkpoint.get(FEED_STAGE) != UPLOADING
 
 
 async def submit_feed(
@@ -78,9 +77,9 @@ async def submit_feed(
     """The processed feed (DONE, its report without errors); WriteRefusedError with the
     report's errors otherwise. An earlier attempt's feed (its id in `checkpoint`) is
     followed instead of sending another."""
-    earlier = checkpoint.get(FEED_ID)
-    if earlier:
-        return await follow_feed(client, str(earlier), job, checkpoint.get(CREATED_AT))
+    earlier = feed_sent(checkpoint)
+    if isinstance(earlier, str):
+        return await follow_feed(client, earlier, job, checkpoint.get(CREATED_AT))
     await save_progress({FEED_STAGE: UPLOADING})
     doc = await client._json(
         "POST",
