@@ -307,6 +307,7 @@ def _replace(related: Related, **changes: Any) -> Related:
     return dataclasses.replace(related, **changes)
 
 
+@functools.lru_cache(maxsize=256)  # asked on every by-id batch: one answer per batch size
 def lines_by_id(count: int) -> int:
     """Line items to read with each of `count` orders read by id: as many (up to
     MIN_LINES * 2) as keep them in the fewest documents that MIN_LINES allows, so 20 orders
