@@ -263,12 +263,10 @@ class HttpTransport:
         if self.bucket is None:
             return await self._watched(request, ctx, attempt)
         await self.bucket.acquire(request.cost)
-        answered = getattr(self.bucket, "answered", None)  # LeakyBucket's; others need none
         try:
             return await self._watched(request, ctx, attempt)
         finally:
-            if answered is not None:
-                answered(request.cost)
+            self.bucket.answered(request.cost)
 
     async def _watched(self, request: Request, ctx: CallContext, attempt: int) -> Response:
         if self.observer is None:

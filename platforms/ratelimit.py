@@ -58,6 +58,10 @@ class RateBucket(Protocol):
         """After a 429: no call of the store starts for `retry_after` seconds."""
         ...
 
+    def answered(self, amount: float = 1) -> None:
+        """A call that took `amount` has its answer (or failed): the platform has it."""
+        ...
+
 
 def check_scope() -> None:
     """Refuse to queue a call for a request that was abandoned."""

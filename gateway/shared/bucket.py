@@ -110,6 +110,10 @@ class RedisBucket:
         self._report.used = max(self._report.used, used)
         self._tell()
 
+    def answered(self, amount: float = 1) -> None:
+        """Nothing yet: the shared level has no floor of unanswered calls (that needs an
+        in-flight count in Redis that a dead replica cannot leave behind)."""
+
     def penalise(self, retry_after: float) -> None:
         """Pause the store for every replica for `retry_after` seconds."""
         self._local.penalise(retry_after)

@@ -83,6 +83,10 @@ class OperationBuckets:
         """After a 429: only the refused operation waits (plans are per operation)."""
         self.bucket().penalise(retry_after)
 
+    def answered(self, amount: float = 1) -> None:
+        """The current operation's call has its answer."""
+        self.bucket().answered(amount)
+
     def adopt_rate(self, rate: float) -> None:
         """Amazon's `x-amzn-RateLimit-Limit` for the current operation, when it differs."""
         self.rates[_operation.get()] = rate

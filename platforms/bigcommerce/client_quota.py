@@ -149,6 +149,9 @@ class WindowQuota:
         if self._known:
             self._left = min(self._left, max(0, self.quota - int(used)))
 
+    def answered(self, amount: float = 1) -> None:
+        """Nothing to do: a window's quota is spent when a request is sent, not leaked."""
+
     def penalise(self, retry_after: float) -> None:
         """After a 429: nothing goes out for `retry_after` seconds, then a probe."""
         self._known = True
