@@ -101,10 +101,9 @@ class JobRunner:
                 return
             state.doubt = False
             await self._save(job, in_doubt=False)
-        checkpoint = dict(progress.checkpoint)
         if job.checkpoint is None:
-            checkpoint = await writer.prepare(command, operation_key=key)
-            await progress.save(checkpoint)
+            await progress.save(await writer.prepare(command, operation_key=key))
+        checkpoint = dict(progress.checkpoint)  # what execute sees; later saves go on growing
         # durable before the request leaves: a kill from here on is reconciled on restart,
         # once the store can no longer apply it (recovery keeps this `next_attempt_at`).
         state.doubt = state.sending = True
